@@ -1,0 +1,42 @@
+// Paths to the real nats-server and nats CLI built by scripts/install-nats-tools.sh (`npm test` runs it first).
+import { execFileSync, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Testing } from 'cdk8s';
+
+const DIR = process.env.NATS_TOOLS_DIR ?? '/var/cache/nats-cdk8s/bin';
+
+function tool(name: string): string {
+  const path = join(DIR, name);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: run "bash scripts/install-nats-tools.sh" (npm test does)`);
+  }
+  return path;
+}
+
+export const natsServer = () => tool('nats-server');
+export const natsCli = () => tool('nats');
+
+/** Runs `nats-server -t` on a config; returns the server's verdict. */
+export function checkConfig(conf: string, serverName = 'nats-0'): { ok: boolean; output: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'nats-conf-')), 'nats.conf');
+  writeFileSync(file, conf);
+  const run = spawnSync(natsServer(), ['-t', '-c', file], { env: { SERVER_NAME: serverName }, encoding: 'utf8' });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
+
+export function nats(args: string[], env: { [key: string]: string } = {}): string {
+  return execFileSync(natsCli(), args, { env: { PATH: process.env.PATH, HOME: tmpdir(), ...env }, encoding: 'utf8', timeout: 30_000 });
+}
+
+/** Synthesizes a chart and returns its objects. */
+export function synth(chart: ReturnType<typeof Testing.chart>): any[] {
+  return Testing.synth(chart);
+}
+
+export const find = (manifest: any[], kind: string, name?: string) =>
+  manifest.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+/** nats.conf as the ConfigMap holds it. */
+export const confOf = (manifest: any[]) => find(manifest, 'ConfigMap', 'nats-config').data['nats.conf'] as string;

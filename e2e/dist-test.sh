@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Applies the library's synthesized manifests (dist/*.yaml, or the files given) to the e2e cluster
+# and checks the NATS StatefulSet comes up and JetStream works through nats-box.
+# Expects: namespace nats, StatefulSet nats, Services nats + nats-headless, Deployment nats-box.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+NS=${NATS_NAMESPACE:-nats}
+T0=$(date +%s)
+FILES=("$@")
+if [ ${#FILES[@]} -eq 0 ]; then shopt -s nullglob; FILES=("$REPO_DIR"/dist/*.yaml); fi
+[ ${#FILES[@]} -gt 0 ] || die "no manifests (run npm run synth first)"
+trap 'rc=$?; if [ $rc -ne 0 ]; then kc -n $NS get all,pvc,pdb -o wide >&2 || true; kc -n $NS describe pods >&2 || true; kc get events -n $NS --sort-by=.lastTimestamp >&2 || true; for p in $(kc -n $NS get pods -o name 2>/dev/null); do kc -n $NS logs --all-containers --tail=30 $p >&2 || true; done; fi' EXIT
+"$E2E_DIR/load-images.sh" "${FILES[@]}" >/dev/null
+"$E2E_DIR/lib/storage.sh" >/dev/null 2>&1
+warn=0
+for f in "${FILES[@]}"; do
+  out=$(kc apply -f "$f" 2>&1) || { echo "$out" >&2; die "kubectl apply -f $f failed"; }
+  echo "$out"
+  if echo "$out" | grep -qi '^warning'; then warn=1; fi
+done
+[ "$warn" = 0 ] && echo "PASS  kubectl apply printed no warnings" || echo "WARN  kubectl apply printed warnings (see above)"
+REPL=$(kc -n "$NS" get sts nats -o jsonpath='{.spec.replicas}')
+kc -n "$NS" rollout status sts/nats --timeout="${ROLLOUT_TIMEOUT:-300s}"
+echo "PASS  StatefulSet nats: $REPL/$REPL Ready after $(( $(date +%s) - T0 ))s"
+kc -n "$NS" rollout status deploy/nats-box --timeout=120s
+echo "PASS  Deployment nats-box Ready"
+box() { kc -n "$NS" exec deploy/nats-box -- "$@"; }
+S=nats://nats.$NS.svc.cluster.local:4222
+OPT=()
+if [ -n "${NATS_CREDS_ARGS:-}" ]; then read -r -a OPT <<< "$NATS_CREDS_ARGS"; fi
+box nats -s "$S" "${OPT[@]}" server check jetstream 2>&1 | tail -3 || true
+box nats -s "$S" "${OPT[@]}" stream add E2E --subjects 'e2e.>' --storage file --replicas "$REPL" --defaults >/dev/null
+for i in 1 2 3; do box nats -s "$S" "${OPT[@]}" pub e2e.msg "m$i" >/dev/null 2>&1; done
+msgs=$(box nats -s "$S" "${OPT[@]}" stream info E2E --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | head -1)
+[ "$msgs" = 3 ] || die "expected 3 messages in stream E2E (R$REPL), got '$msgs'"
+echo "PASS  JetStream stream E2E (R$REPL) holds 3 messages published via Service nats"
+box nats -s "$S" "${OPT[@]}" stream rm E2E -f >/dev/null
+echo "DIST OK in $(( $(date +%s) - T0 ))s"

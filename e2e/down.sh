@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Stops the e2e cluster and restores the host. Idempotent; also used by up.sh to clear leftovers.
+# Exit 3 if the egress guard counted any packet (a leak attempt), 1 on other cleanup errors.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+rc=0
+
+stop_pid() { # name  -- SIGTERM, wait up to 15 s, then SIGKILL; only the PID in our pidfile
+  local f=$RUN/$1.pid pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(cat "$RUN/$1.comm" 2>/dev/null)" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+    log "stopped $1 ($pid)"
+  fi
+  rm -f "$f" "$RUN/$1.comm"
+}
+
+# 1. kubelet first (so it does not restart pods), then every task in our containerd.
+stop_pid kubelet
+if [ -S "$CTR_SOCK" ] && ctr_ version >/dev/null 2>&1; then
+  for t in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s KILL "$t" >/dev/null 2>&1 || true; done
+  sleep 1
+  for t in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks rm -f "$t" >/dev/null 2>&1 || true; done
+  for c in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers rm "$c" >/dev/null 2>&1 || true; done
+fi
+# 2. The daemons, by pidfile.
+for d in kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$d"; done
+# 3. Shims of *our* containerd (their command line names our socket) and anything left in kubepods cgroups.
+for p in /proc/[0-9]*; do
+  if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
+done
+for h in /sys/fs/cgroup/*/; do
+  [ -d "$h/kubepods" ] || continue
+  for _ in 1 2 3; do
+    pids=$(find "$h/kubepods" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+    [ -n "$pids" ] || break
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true; sleep 0.5
+  done
+done
+# 4. Mounts (deepest first), network namespaces made by our containerd, cgroups.
+for prefix in "$STATE" "$RUN" /var/run/netns/cni-; do
+  awk -v p="$prefix" 'index($2,p)==1{print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+done
+for n in /var/run/netns/cni-*; do [ -e "$n" ] && rm -f "$n"; done
+for h in /sys/fs/cgroup/*/; do
+  [ -d "$h/kubepods" ] && find "$h/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  [ -d "$h/kubepods" ] && { log "WARN: could not remove $h/kubepods"; rc=1; }
+done
+# 5. Bridge and CNI state.
+ip link show cni0 >/dev/null 2>&1 && ip link del cni0
+rm -rf /var/lib/cni/networks/k8s-e2e /var/lib/cni/results
+# 6. Egress guard: read counters BEFORE touching iptables, then remove KUBE-/CNI- chains and the guard.
+if iptables -t mangle -S POSTROUTING | grep -q k8s-e2e-guard; then
+  leaks=$(iptables -t mangle -L POSTROUTING -v -n -x | awk '/k8s-e2e-guard/{s+=$1} END{print s+0}')
+  iptables -t mangle -L POSTROUTING -v -n -x | grep -E 'pkts|k8s-e2e-guard' >&2
+  if [ "$leaks" != 0 ]; then log "FAIL: egress guard dropped $leaks packet(s) headed out of the machine"; rc=3
+  else log "PASS: egress guard counters are zero"; fi
+fi
+for ipt in iptables ip6tables; do
+  if "${ipt}-save" | grep -qE 'KUBE-|CNI-'; then "${ipt}-save" | grep -vE 'KUBE-|CNI-' | "${ipt}-restore"; fi
+done
+while rule=$(iptables -t mangle -S POSTROUTING | grep k8s-e2e-guard | head -1) && [ -n "$rule" ]; do
+  # shellcheck disable=SC2086
+  eval iptables -t mangle ${rule/-A/-D}
+done
+# 7. Node IP, sysctls, state.
+ip addr show dev lo | grep -q "$NODE_IP/32" && ip addr del "$NODE_IP/32" dev lo
+if [ -f /var/lib/k8s-e2e.sysctl ]; then
+  while read -r k v; do sysctl -qw "$k=$v" >/dev/null || true; done < /var/lib/k8s-e2e.sysctl
+  rm -f /var/lib/k8s-e2e.sysctl
+  log "sysctls restored"
+fi
+rm -rf "$STATE" "$RUN" /dev/shm/k8s-e2e-etcd /tmp/hostpath_pv
+log "down: done (rc=$rc)"
+exit "$rc"

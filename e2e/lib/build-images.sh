@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the OCI images the harness imports into containerd (no registry, no daemon):
+#   nats     - nats-server (scripts/install-nats-tools.sh) + busybox sh, ENTRYPOINT /usr/local/bin/nats-server
+#   nats-box - natscli + busybox, user nats (1000), supports `sleep infinity`
+#   pause    - static C sandbox process
+# Output: $CACHE/images.tar (OCI layout; refs nats, nats-box, pause). Skips when the stamp matches.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+SRV="$NATS_TOOLS_DIR/nats-server-$NATS_SERVER_VERSION"
+CLI="$NATS_TOOLS_DIR/nats-$NATSCLI_VERSION"
+[ -x "$SRV" ] && [ -x "$CLI" ] || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
+BB=/bin/busybox
+mkdir -p "$CACHE/src"
+STAMP="$(sha256sum "$SRV" "$CLI" "$BB" "$E2E_DIR/lib/pause.c" "$0" | sha256sum | cut -c1-16)"
+if [ -f "$CACHE/images.stamp" ] && [ "$(cat "$CACHE/images.stamp")" = "$STAMP" ] && [ -f "$CACHE/images.tar" ]; then
+  log "images: cached"; exit 0
+fi
+gcc -static -O2 -o "$CACHE/src/pause" "$E2E_DIR/lib/pause.c"
+L=$CACHE/oci
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+rm -rf "$L"
+umoci init --layout "$L"
+
+busybox_into() { # rootfs applet...
+  install -D -m 0755 "$BB" "$1/bin/busybox"
+  local r=$1; shift
+  for a in "$@"; do ln -sf busybox "$r/bin/$a"; done
+}
+APPLETS="sh ash ls cat mkdir ln sleep echo grep sed awk head tail wc rm cp mv touch env id ps kill true false test date hostname nslookup wget printf tr cut sort uniq du df find xargs chmod stat seq timeout"
+
+# --- nats -------------------------------------------------------------------
+umoci new --image "$L:nats"
+umoci unpack --image "$L:nats" "$T/nats"
+R=$T/nats/rootfs
+install -D -m 0755 "$SRV" "$R/usr/local/bin/nats-server"
+ln -s usr/local/bin/nats-server "$R/nats-server"
+# shellcheck disable=SC2086
+busybox_into "$R" $APPLETS
+mkdir -p "$R/etc/nats" "$R/var/run/nats" "$R/data" "$R/tmp" && chmod 1777 "$R/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\nnats:x:1000:1000:nats:/home/nats:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$R/etc/passwd"
+printf 'root:x:0:\nnats:x:1000:\nnogroup:x:65534:\n' > "$R/etc/group"
+umoci repack --image "$L:nats" "$T/nats"
+# Like the official nats:alpine image: runs as root unless the pod says otherwise.
+umoci config --image "$L:nats" --config.entrypoint /usr/local/bin/nats-server \
+  --config.env PATH=/usr/local/bin:/usr/bin:/bin --config.exposedports 4222/tcp --config.exposedports 6222/tcp \
+  --config.exposedports 8222/tcp --architecture amd64 --os linux
+
+# --- nats-box ---------------------------------------------------------------
+umoci new --image "$L:nats-box"
+umoci unpack --image "$L:nats-box" "$T/box"
+R=$T/box/rootfs
+install -D -m 0755 "$CLI" "$R/usr/local/bin/nats"
+# shellcheck disable=SC2086
+busybox_into "$R" $APPLETS
+mkdir -p "$R/tmp" "$R/nsc/.config" "$R/etc/nats-config" && chmod 1777 "$R/tmp"
+chown -R 1000:1000 "$R/nsc"
+printf 'root:x:0:0:root:/root:/bin/sh\nnats:x:1000:1000:nats:/nsc:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$R/etc/passwd"
+printf 'root:x:0:\nnats:x:1000:\nnogroup:x:65534:\n' > "$R/etc/group"
+umoci repack --image "$L:nats-box" "$T/box"
+umoci config --image "$L:nats-box" --config.user 1000:1000 --config.workingdir /nsc \
+  --config.env PATH=/usr/local/bin:/usr/bin:/bin --config.env HOME=/nsc --config.env XDG_DATA_HOME=/nsc \
+  --config.env XDG_CONFIG_HOME=/nsc/.config --config.env NKEYS_PATH=/nsc/nkeys \
+  --config.cmd /bin/sh --architecture amd64 --os linux
+
+# --- pause ------------------------------------------------------------------
+umoci new --image "$L:pause"
+umoci unpack --image "$L:pause" "$T/pause"
+install -D -m 0755 "$CACHE/src/pause" "$T/pause/rootfs/pause"
+umoci repack --image "$L:pause" "$T/pause"
+umoci config --image "$L:pause" --config.entrypoint /pause --config.user 65535:65535 --architecture amd64 --os linux
+
+umoci gc --layout "$L"
+tar -C "$L" -cf "$CACHE/images.tar.tmp" . && mv "$CACHE/images.tar.tmp" "$CACHE/images.tar"
+echo "$STAMP" > "$CACHE/images.stamp"
+log "images built: $(du -h "$CACHE/images.tar" | cut -f1)"

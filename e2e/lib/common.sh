@@ -1,0 +1,30 @@
+# Shared settings for the e2e harness scripts. Sourced, not executed.
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$E2E_DIR/.." && pwd)
+# shellcheck source=../versions.env
+. "$E2E_DIR/versions.env"
+# shellcheck source=../../scripts/versions.env
+. "$REPO_DIR/scripts/versions.env"
+export GOTOOLCHAIN=local
+CACHE=${K8S_E2E_CACHE:-/var/cache/k8s-e2e}      # build outputs (survive between runs)
+STATE=/var/lib/k8s-e2e                          # cluster state (wiped by down.sh)
+RUN=/run/k8s-e2e                                # pidfiles, sockets
+ETC=/etc/k8s-e2e                                # generated configs / pki
+LOGS=${K8S_E2E_LOGS:-/var/log/k8s-e2e}
+NATS_TOOLS_DIR=${NATS_TOOLS_DIR:-/var/cache/nats-cdk8s/bin}
+KBIN=$CACHE/k8s-$K8S_VERSION/bin
+BIN=$CACHE/bin
+export KUBECONFIG=${KUBECONFIG_E2E:-$STATE/admin.kubeconfig}
+NODE=k8s-e2e
+NODE_IP=10.254.0.1
+POD_CIDR=10.244.0.0/24
+CLUSTER_CIDR=10.244.0.0/16
+SVC_CIDR=10.96.0.0/16
+CTR_SOCK=$RUN/containerd.sock
+PATH=$KBIN:$BIN:$PATH
+export PATH
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+kc() { "$KBIN/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
+ctr_() { ctr -a "$CTR_SOCK" -n k8s.io "$@"; }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Imports the harness images into the running containerd and tags every nats / nats-box / pause
+# reference it knows plus every `image:` found in the given YAML files (default: dist/*.yaml).
+# Fails on an image reference it cannot provide. Re-run after `npm run synth` if dist changed.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+ctr_ version >/dev/null 2>&1 || die "containerd is not running (run e2e/up.sh)"
+if ! ctr_ images ls -q | grep -qx 'local.test/img:nats'; then
+  ctr_ images import --base-name local.test/img "$CACHE/images.tar" >/dev/null
+fi
+NATS_TAG="${NATS_SERVER_VERSION#v}-alpine"
+normalize() { # docker reference -> fully qualified
+  local r=$1 first=${1%%/*}
+  if [ "$r" = "$first" ]; then r="docker.io/library/$r"
+  elif ! [[ $first == *.* || $first == *:* || $first == localhost ]]; then r="docker.io/$r"; fi
+  [[ ${r##*/} == *:* || $r == *@* ]] || r="$r:latest"
+  echo "$r"
+}
+source_for() { # fully-qualified ref -> local.test/img:<name> or empty
+  local ref=$1 name tag
+  name=${ref%:*}; name=${name##*/}; tag=${ref##*:}
+  case "$name:$tag" in
+    "nats:$NATS_TAG") echo local.test/img:nats ;;
+    "nats-box:$NATS_BOX_TAG") echo local.test/img:nats-box ;;
+    "pause:3.10") echo local.test/img:pause ;;
+  esac
+}
+REFS="docker.io/library/nats:$NATS_TAG docker.io/natsio/nats-box:$NATS_BOX_TAG $PAUSE_IMAGE
+harbor.example.com/library/nats:$NATS_TAG harbor.example.com/library/nats-box:$NATS_BOX_TAG"
+FILES=("$@")
+if [ ${#FILES[@]} -eq 0 ]; then shopt -s nullglob; FILES=("$REPO_DIR"/dist/*.yaml); fi
+bad=0
+for f in "${FILES[@]}"; do
+  for img in $(sed -n 's/^[[:space:]-]*image:[[:space:]]*["'\'']\{0,1\}\([^"'\'' ]*\).*/\1/p' "$f" | sort -u); do
+    full=$(normalize "$img")
+    if [ -z "$(source_for "$full")" ]; then log "FAIL: $f references $img ($full): no local image for it"; bad=1; continue; fi
+    REFS="$REFS $full"
+  done
+done
+[ "$bad" = 0 ] || die "unknown image references (see above)"
+for r in $(echo "$REFS" | tr ' ' '\n' | sort -u); do
+  src=$(source_for "$r")
+  ctr_ images rm "$r" >/dev/null 2>&1 || true
+  ctr_ images tag "$src" "$r" >/dev/null
+  echo "tagged $r <- $src"
+done

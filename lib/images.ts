@@ -1,0 +1,26 @@
+/**
+ * Default images. The nats-server version is pinned to the newest 2.14 patch release (the official
+ * Helm chart tracks the 2.14 line); scripts/versions.env builds the same version for the tests.
+ */
+export const NATS_VERSION = '2.14.10';
+export const NATS_BOX_VERSION = '0.19.7';
+
+/** Official image and the name it has under a mirror prefix such as `harbor.example.com/library`. */
+interface DefaultImage {
+  readonly official: string;
+  readonly mirrored: string;
+}
+
+export const NATS_IMAGE: DefaultImage = {
+  official: `nats:${NATS_VERSION}-alpine`,
+  mirrored: `nats:${NATS_VERSION}-alpine`,
+};
+export const NATS_BOX_IMAGE: DefaultImage = {
+  official: `natsio/nats-box:${NATS_BOX_VERSION}`,
+  mirrored: `nats-box:${NATS_BOX_VERSION}`,
+};
+
+/** The reference for a default image, under `registry` when a mirror prefix is set. */
+export function defaultImage(image: DefaultImage, registry?: string): string {
+  return registry ? `${registry}/${image.mirrored}` : image.official;
+}

@@ -1,0 +1,97 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from './k8s';
+import { COMPONENT_BOX, selectorLabels, standardLabels } from './labels';
+import { NatsSettings } from './settings';
+
+/** Where the nats CLI looks for contexts: `$XDG_CONFIG_HOME/nats/`. */
+const CONFIG_HOME = '/etc/nats-box';
+
+/**
+ * A nats-box Deployment for operating the servers with the nats CLI:
+ * `kubectl exec -n nats deploy/nats-box -- nats stream ls`. Its default context points at the
+ * client Service. Created by `Nats`.
+ */
+export class NatsBox extends Construct {
+  /** The nats CLI context files, keyed by their path under `$XDG_CONFIG_HOME/nats/`. */
+  public readonly contextFiles: { [path: string]: string };
+  public readonly configMap: ApiObject;
+  public readonly deployment: ApiObject;
+
+  public constructor(scope: Construct, id: string, s: NatsSettings) {
+    super(scope, id);
+    const name = `${s.name}-box`;
+    const selector = selectorLabels(s.name, COMPONENT_BOX);
+    const labels = standardLabels(s.name, COMPONENT_BOX);
+
+    this.contextFiles = {
+      'context.txt': 'default',
+      'context/default.json': JSON.stringify({ description: `${s.name} client Service`, url: `nats://${s.name}:${s.clientPort}` }, null, 2),
+    };
+    // ConfigMap keys cannot hold '/': store flat keys and map them back to paths in the volume.
+    const key = (path: string) => path.replace(/[/]/g, '_');
+    const configMapName = `${name}-contexts`;
+    this.configMap = new k8s.KubeConfigMap(this, 'Contexts', {
+      metadata: { name: configMapName, labels },
+      data: Object.fromEntries(Object.entries(this.contextFiles).map(([path, text]) => [key(path), text])),
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: 5,
+            imagePullSecrets: s.imagePullSecrets.map((secret) => ({ name: secret })),
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: 'nats-box',
+              image: s.natsBoxImage,
+              imagePullPolicy: 'IfNotPresent',
+              // Idle until deleted; exits at once on SIGTERM instead of waiting out the grace period.
+              command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
+              env: [
+                { name: 'XDG_CONFIG_HOME', value: CONFIG_HOME },
+                { name: 'HOME', value: '/tmp' },
+              ],
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+                limits: { memory: k8s.Quantity.fromString('256Mi') },
+              },
+              volumeMounts: [
+                { name: 'contexts', mountPath: `${CONFIG_HOME}/nats`, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            }],
+            volumes: [
+              {
+                name: 'contexts',
+                configMap: {
+                  name: configMapName,
+                  items: Object.keys(this.contextFiles).map((path) => ({ key: key(path), path })),
+                },
+              },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from './k8s';
+import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
+import { NatsSettings } from './settings';
+
+/**
+ * The two Services in front of the servers: a headless one that gives each pod a stable DNS name for
+ * cluster routes, and the client Service (`nats://<name>.<namespace>.svc.cluster.local:4222`). Created by `Nats`.
+ */
+export class NatsServices extends Construct {
+  public readonly headless: ApiObject;
+  public readonly client: ApiObject;
+
+  public constructor(scope: Construct, id: string, s: NatsSettings) {
+    super(scope, id);
+    const labels = standardLabels(s.name, COMPONENT_SERVER, s.version);
+    const selector = selectorLabels(s.name, COMPONENT_SERVER);
+    const port = (name: string, number: number) => ({ name, port: number, targetPort: k8s.IntOrString.fromString(name) });
+
+    this.headless = new k8s.KubeService(this, 'Headless', {
+      metadata: { name: s.headlessServiceName, labels },
+      spec: {
+        clusterIp: 'None',
+        // Starting servers must resolve each other before any is Ready, or the cluster never forms.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [port('client', s.clientPort), port('cluster', s.clusterPort), port('monitor', s.monitorPort)],
+      },
+    });
+
+    this.client = new k8s.KubeService(this, 'Client', {
+      metadata: { name: s.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        // Monitoring stays in-cluster (ClusterIP): `curl http://<name>.<namespace>.svc:8222/healthz`.
+        ports: [port('client', s.clientPort), port('monitor', s.monitorPort)],
+      },
+    });
+  }
+}

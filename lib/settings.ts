@@ -1,0 +1,208 @@
+import { Duration } from 'cdk8s';
+import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
+import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from './nats-props';
+import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from './quantity';
+import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from './validate';
+
+/** Every property resolved: defaults applied, quantities parsed, all checks passed. */
+export interface NatsSettings {
+  readonly name: string;
+  readonly headlessServiceName: string;
+  readonly replicas: number;
+  readonly serverNamePrefix: string;
+  readonly clientPort: number;
+  readonly clusterPort: number;
+  readonly monitorPort: number;
+  readonly storageSize: string;
+  readonly storageClassName?: string;
+  readonly storageAccessMode: StorageAccessMode;
+  readonly maxFileStoreBytes: number;
+  readonly memoryStoreBytes: number;
+  readonly claimRetentionOnDelete: ClaimRetention;
+  readonly claimRetentionOnScaleDown: ClaimRetention;
+  readonly prepareVolumeOwnership: boolean;
+  readonly maxPayloadBytes?: number;
+  readonly lameDuckDurationSeconds: number;
+  readonly lameDuckGracePeriodSeconds: number;
+  readonly startupCheck: HealthCheck;
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly cpuLimit?: string;
+  readonly memoryLimit?: string;
+  /** `GOMEMLIMIT` value (Go syntax), set when there is a memory limit. */
+  readonly goMemLimit?: string;
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly image: string;
+  /** `app.kubernetes.io/version`, known only for the default image. */
+  readonly version?: string;
+  readonly natsBox: boolean;
+  readonly natsBoxImage: string;
+  readonly imagePullSecrets: string[];
+  readonly extraConfig: { [key: string]: any };
+}
+
+/** StatefulSet names above this make the `controller-revision-hash` label exceed 63 characters. */
+const MAX_STATEFULSET_NAME = 52;
+const MIN_STORAGE = GIB;
+const MIN_FILE_STORE = 256 * MIB;
+const MIN_MEMORY_STORE = 16 * MIB;
+const MIN_MEMORY = 64 * MIB;
+/** Filesystem metadata and journal take a few percent of a volume. */
+const FILE_STORE_SHARE = 0.9;
+/** The Go runtime needs headroom below the cgroup limit to collect before the kernel kills. */
+const GOMEMLIMIT_SHARE = 0.8;
+
+export function resolveSettings(props: NatsProps): NatsSettings {
+  const name = props.name ?? 'nats';
+  checkDnsLabel('name', name, MAX_STATEFULSET_NAME, ' (the StatefulSet controller-revision-hash label must fit 63)');
+
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new Error(`replicas must be a whole number of at least 1, got ${replicas}`);
+  }
+  if (replicas % 2 === 0) {
+    throw new Error(
+      `replicas must be odd (1, 3 or 5): JetStream clustering needs a majority, and ${replicas} servers lose quorum on a single failure, got ${replicas}`,
+    );
+  }
+
+  const serverNamePrefix = props.serverNamePrefix ?? '';
+  if (serverNamePrefix && !/^[a-z0-9]([-a-z0-9]*[-a-z0-9])?$/.test(serverNamePrefix)) {
+    throw new Error(`serverNamePrefix must be lowercase letters, digits and '-', got "${serverNamePrefix}"`);
+  }
+
+  const clientPort = props.clientPort ?? 4222;
+  const clusterPort = props.clusterPort ?? 6222;
+  const monitorPort = props.monitorPort ?? 8222;
+  checkDistinctPorts({ clientPort, clusterPort, monitorPort });
+
+  const storageSize = props.storageSize ?? '10Gi';
+  const storageBytes = parseBytes('storageSize', storageSize);
+  if (storageBytes < MIN_STORAGE) {
+    throw new Error(`storageSize must be at least 1Gi, got "${storageSize}"`);
+  }
+  if (props.storageClassName !== undefined) {
+    checkDnsSubdomain('storageClassName', props.storageClassName);
+  }
+
+  const maxFileStoreBytes = props.maxFileStore === undefined
+    ? Math.floor(storageBytes * FILE_STORE_SHARE)
+    : parseBytes('maxFileStore', props.maxFileStore);
+  if (maxFileStoreBytes > storageBytes) {
+    throw new Error(
+      `maxFileStore must not exceed storageSize ("${storageSize}"): the volume would fill before JetStream's limit, got "${props.maxFileStore}"`,
+    );
+  }
+  if (maxFileStoreBytes < MIN_FILE_STORE) {
+    throw new Error(`maxFileStore must be at least 256Mi, got "${props.maxFileStore}"`);
+  }
+
+  const memoryRequest = props.memoryRequest ?? '256Mi';
+  const memoryRequestBytes = parseBytes('memoryRequest', memoryRequest);
+  if (memoryRequestBytes < MIN_MEMORY) {
+    throw new Error(`memoryRequest must be at least 64Mi, got "${memoryRequest}"`);
+  }
+  let goMemLimit: string | undefined;
+  let memoryLimitBytes: number | undefined;
+  if (props.memoryLimit !== undefined) {
+    memoryLimitBytes = parseBytes('memoryLimit', props.memoryLimit);
+    if (memoryLimitBytes < memoryRequestBytes) {
+      throw new Error(`memoryLimit must be at least memoryRequest ("${memoryRequest}"), got "${props.memoryLimit}"`);
+    }
+    goMemLimit = `${Math.floor((memoryLimitBytes * GOMEMLIMIT_SHARE) / MIB)}MiB`;
+  }
+
+  let memoryStoreBytes = 0;
+  if (props.memoryStoreSize !== undefined) {
+    memoryStoreBytes = parseBytes('memoryStoreSize', props.memoryStoreSize);
+    if (memoryStoreBytes < MIN_MEMORY_STORE) {
+      throw new Error(`memoryStoreSize must be at least 16Mi, got "${props.memoryStoreSize}"`);
+    }
+    if (memoryLimitBytes !== undefined && memoryStoreBytes > memoryLimitBytes * 0.75) {
+      throw new Error(
+        `memoryStoreSize must be at most 75% of memoryLimit (${formatBytes(memoryLimitBytes * 0.75)}), or the server is killed before the store is full, got "${props.memoryStoreSize}"`,
+      );
+    }
+  }
+
+  const cpuRequest = props.cpuRequest ?? '100m';
+  const cpuRequestMilli = parseMillicores('cpuRequest', cpuRequest);
+  if (props.cpuLimit !== undefined && parseMillicores('cpuLimit', props.cpuLimit) < cpuRequestMilli) {
+    throw new Error(`cpuLimit must be at least cpuRequest ("${cpuRequest}"), got "${props.cpuLimit}"`);
+  }
+
+  const maxPayloadBytes = props.maxPayload === undefined ? undefined : parseBytes('maxPayload', props.maxPayload);
+  if (maxPayloadBytes !== undefined && (maxPayloadBytes < 1 || maxPayloadBytes > 64 * MIB)) {
+    throw new Error(`maxPayload must be from 1 byte to 64Mi (nats-server's hard limit), got "${props.maxPayload}"`);
+  }
+
+  const lameDuckDurationSeconds = wholeSeconds('lameDuckDuration', props.lameDuckDuration ?? Duration.seconds(30));
+  const lameDuckGracePeriodSeconds = wholeSeconds('lameDuckGracePeriod', props.lameDuckGracePeriod ?? Duration.seconds(10));
+  if (lameDuckGracePeriodSeconds >= lameDuckDurationSeconds) {
+    throw new Error(
+      `lameDuckGracePeriod must be shorter than lameDuckDuration (${lameDuckDurationSeconds}s), got ${lameDuckGracePeriodSeconds}s`,
+    );
+  }
+
+  const runAsUser = props.runAsUser ?? 1000;
+  const runAsGroup = props.runAsGroup ?? 1000;
+  for (const [what, id] of [['runAsUser', runAsUser], ['runAsGroup', runAsGroup]] as const) {
+    if (!Number.isInteger(id) || id < 1 || id > 2147483647) {
+      throw new Error(`${what} must be a non-root id from 1 to 2147483647, got ${id}`);
+    }
+  }
+
+  if (props.registry !== undefined) {
+    checkRegistry('registry', props.registry);
+  }
+  const image = props.image ?? defaultImage(NATS_IMAGE, props.registry);
+  checkImage('image', image);
+  const natsBoxImage = props.natsBoxImage ?? defaultImage(NATS_BOX_IMAGE, props.registry);
+  checkImage('natsBoxImage', natsBoxImage);
+  const imagePullSecrets = props.imagePullSecrets ?? [];
+  imagePullSecrets.forEach((secret) => checkDnsSubdomain('imagePullSecrets entry', secret));
+
+  return {
+    name,
+    headlessServiceName: `${name}-headless`,
+    replicas,
+    serverNamePrefix,
+    clientPort,
+    clusterPort,
+    monitorPort,
+    storageSize,
+    storageClassName: props.storageClassName,
+    storageAccessMode: props.storageAccessMode ?? StorageAccessMode.READ_WRITE_ONCE,
+    maxFileStoreBytes,
+    memoryStoreBytes,
+    claimRetentionOnDelete: props.claimRetentionOnDelete ?? ClaimRetention.RETAIN,
+    claimRetentionOnScaleDown: props.claimRetentionOnScaleDown ?? ClaimRetention.RETAIN,
+    prepareVolumeOwnership: props.prepareVolumeOwnership ?? false,
+    maxPayloadBytes,
+    lameDuckDurationSeconds,
+    lameDuckGracePeriodSeconds,
+    startupCheck: props.startupCheck ?? HealthCheck.FULL,
+    cpuRequest,
+    memoryRequest,
+    cpuLimit: props.cpuLimit,
+    memoryLimit: props.memoryLimit,
+    goMemLimit,
+    runAsUser,
+    runAsGroup,
+    image,
+    version: props.image === undefined ? NATS_VERSION : undefined,
+    natsBox: props.natsBox ?? true,
+    natsBoxImage,
+    imagePullSecrets,
+    extraConfig: props.extraConfig ?? {},
+  };
+}
+
+function wholeSeconds(what: string, duration: Duration): number {
+  const millis = duration.toMilliseconds();
+  if (millis <= 0 || millis % 1000 !== 0) {
+    throw new Error(`${what} must be a positive whole number of seconds, got ${millis}ms`);
+  }
+  return millis / 1000;
+}
