@@ -39,4 +39,4 @@ export const find = (manifest: any[], kind: string, name?: string) =>
   manifest.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 /** nats.conf as the ConfigMap holds it. */
-export const confOf = (manifest: any[]) => find(manifest, 'ConfigMap', 'nats-config').data['nats.conf'] as string;
+export const confOf = (manifest: any[], configMap = 'nats-config') => find(manifest, 'ConfigMap', configMap).data['nats.conf'] as string;

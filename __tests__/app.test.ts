@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { NatsChart } from '../lib';
+import { propsFromEnv } from '../lib/env-props';
+
+/** Synthesizes the app exactly as main.ts does, into a temporary directory. */
+function synthApp(env: { [name: string]: string }): { files: string[]; docs: any[]; text: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'nats-dist-'));
+  const app = new App({ outdir });
+  new NatsChart(app, 'nats', propsFromEnv(env));
+  app.synth();
+  const files = readdirSync(outdir);
+  const text = files.map((f) => readFileSync(join(outdir, f), 'utf8')).join('');
+  const docs = parseAllDocuments(text).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  });
+  return { files, docs, text };
+}
+
+describe('the homelab app', () => {
+  const { files, docs, text } = synthApp({});
+
+  test('writes one file whose documents parse, Namespace first', () => {
+    expect(files).toEqual(['nats.k8s.yaml']);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'Namespace/nats',
+      'ConfigMap/nats-config',
+      'StatefulSet/nats',
+      'Service/nats-headless',
+      'Service/nats',
+      'ConfigMap/nats-box-contexts',
+      'Deployment/nats-box',
+    ]);
+  });
+
+  test('everything but the Namespace lives in namespace nats; the Namespace enforces restricted', () => {
+    const [ns, ...rest] = docs;
+    expect(ns.metadata.namespace).toBeUndefined();
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    rest.forEach((d) => expect(d.metadata.namespace).toBe('nats'));
+  });
+
+  test('seed defaults: one replica, 10Gi, Service nats on 4222', () => {
+    const sts = docs.find((d) => d.kind === 'StatefulSet');
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(docs.find((d) => d.kind === 'Service' && d.metadata.name === 'nats').spec.ports[0].port).toBe(4222);
+  });
+
+  test('the committed dist/ is what the app synthesizes', () => {
+    expect(readFileSync(join(__dirname, '..', 'dist', 'nats.k8s.yaml'), 'utf8')).toEqual(text);
+  });
+});
+
+describe('settings from the environment', () => {
+  test('3-node cluster, storage class and mirror without code changes', () => {
+    const { docs } = synthApp({
+      NATS_REPLICAS: '3', NATS_STORAGE_CLASS: 'local-path', NATS_REGISTRY: 'harbor.example.com/library',
+      NATS_IMAGE_PULL_SECRETS: 'harbor, other', NATS_STORAGE_SIZE: '20Gi',
+    });
+    const sts = docs.find((d) => d.kind === 'StatefulSet');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('local-path');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
+    expect(sts.spec.template.spec.containers[0].image).toBe('harbor.example.com/library/nats:2.14.10-alpine');
+    expect(sts.spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor' }, { name: 'other' }]);
+    expect(docs.find((d) => d.kind === 'PodDisruptionBudget')).toBeDefined();
+  });
+
+  test('volume ownership opt-in lowers the namespace to baseline', () => {
+    const { docs } = synthApp({ NATS_PREPARE_VOLUME_OWNERSHIP: 'true' });
+    expect(docs[0].metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+  });
+
+  test('bad values and unknown variables are refused by name', () => {
+    expect(() => propsFromEnv({ NATS_REPLICAS: 'three' })).toThrow('NATS_REPLICAS must be a whole number such as 1 or 3, got "three"');
+    expect(() => propsFromEnv({ NATS_PREPARE_VOLUME_OWNERSHIP: 'yes' })).toThrow('NATS_PREPARE_VOLUME_OWNERSHIP must be "true" or "false", got "yes"');
+    expect(() => propsFromEnv({ NATS_REPLICA: '3' })).toThrow(/NATS_REPLICA is not a setting of this app; valid ones are NATS_NAMESPACE, NATS_NAME, NATS_REPLICAS/);
+    expect(() => synthApp({ NATS_REPLICAS: '2' })).toThrow('replicas must be odd');
+    expect(propsFromEnv({ NATS_URL: 'nats://x:4222', PATH: '/bin', NATS_REPLICAS: '' })).toEqual({});
+  });
+});

@@ -1,0 +1,274 @@
+// Runs the pods of a synthesized StatefulSet as real processes, each in its own network namespace
+// and chroot, so a test can use the rendered config exactly as a pod would: same command, same env,
+// same mount paths, same user, same DNS names. Nothing touches the root network namespace: the pods'
+// namespaces are joined by veth pairs to a bridge that lives in one more namespace of ours, and the
+// addresses (10.250.0.0/24) exist only inside those namespaces. Needs root and iproute2.
+import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { natsCli, natsServer } from './tools';
+
+/** One pod as the kubelet would run it, derived from the manifest. */
+export interface Pod {
+  readonly name: string;
+  /** `<pod>.<serviceName>`: the name the headless Service gives the pod, e.g. `nats-0.nats-headless`. */
+  readonly hostname: string;
+  readonly ip: string;
+  readonly command: string[];
+  readonly env: { [name: string]: string };
+  /** Read-only files (ConfigMap mounts): path in the pod -> content. */
+  readonly files: { [path: string]: string };
+  /** Writable directories (emptyDir and volume-claim mounts). */
+  readonly volumes: string[];
+  readonly uid: number;
+  readonly gid: number;
+}
+
+const NAMESPACE = 'default';
+const SUBNET = '10.250.0';
+const SWITCH = 'nats-test-switch';
+const STATE = join(tmpdir(), 'nats-cdk8s-cluster-test');
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The pods of the manifest's only StatefulSet, with the kubelet's env expansion and volume mounts. */
+export function podsOf(manifest: any[]): Pod[] {
+  const sets = manifest.filter((o) => o.kind === 'StatefulSet');
+  if (sets.length !== 1) throw new Error(`expected one StatefulSet, found ${sets.length}`);
+  const set = sets[0];
+  const spec = set.spec.template.spec;
+  if (spec.initContainers?.length || spec.containers.length !== 1) throw new Error('podsOf supports exactly one container and no init containers');
+  const container = spec.containers[0];
+  const security = { ...spec.securityContext, ...container.securityContext };
+  const claims = new Set((set.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
+  return Array.from({ length: set.spec.replicas }, (_, i) => {
+    const name = `${set.metadata.name}-${i}`;
+    const ip = `${SUBNET}.${10 + i}`;
+    const env: { [name: string]: string } = {};
+    for (const e of container.env ?? []) {
+      if (e.value !== undefined) {
+        // The kubelet expands $(VAR) from variables defined earlier in the list.
+        env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m: string, v: string) => env[v] ?? m);
+      } else {
+        const field = e.valueFrom?.fieldRef?.fieldPath;
+        const fields: { [path: string]: string } = { 'metadata.name': name, 'metadata.namespace': NAMESPACE, 'status.podIP': ip };
+        if (!(field in fields)) throw new Error(`podsOf cannot resolve env ${e.name}: ${JSON.stringify(e.valueFrom)}`);
+        env[e.name] = fields[field];
+      }
+    }
+    const files: { [path: string]: string } = {};
+    const volumes: string[] = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const volume = (spec.volumes ?? []).find((v: any) => v.name === mount.name);
+      if (volume?.configMap) {
+        const map = manifest.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
+        if (!map) throw new Error(`ConfigMap ${volume.configMap.name} is not in the manifest`);
+        for (const [key, content] of Object.entries<string>(map.data ?? {})) files[`${mount.mountPath}/${key}`] = content;
+      } else if (volume?.emptyDir || (!volume && claims.has(mount.name))) {
+        volumes.push(mount.mountPath);
+      } else {
+        throw new Error(`podsOf does not support volume ${mount.name}: ${JSON.stringify(volume)}`);
+      }
+    }
+    return {
+      name, ip, env, files, volumes,
+      hostname: `${name}.${set.spec.serviceName}`,
+      command: [...(container.command ?? []), ...(container.args ?? [])],
+      uid: security.runAsUser ?? 0,
+      gid: security.runAsGroup ?? security.runAsUser ?? 0,
+    };
+  });
+}
+
+export interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs a command inside a pod's network namespace (not its chroot), like `kubectl exec` with our own tools. */
+export function runIn(pod: string, argv: string[], timeoutMs = 15_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile('ip', ['netns', 'exec', pod, ...argv], { env: { PATH, HOME: join(STATE, 'home') }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr: stderr || (error && !stdout ? String(error.message) : stderr) }));
+  });
+}
+
+const HTTP_GET = `
+const req = require('http').get(process.argv[1], { timeout: 2000 }, (res) => {
+  let body = ''; res.setEncoding('utf8'); res.on('data', (d) => (body += d));
+  res.on('end', () => process.stdout.write(JSON.stringify({ status: res.statusCode, body })));
+});
+req.on('timeout', () => req.destroy(new Error('timed out')));
+req.on('error', (e) => { process.stderr.write(String(e)); process.exitCode = 1; });`;
+
+/** A set of pods running as nats-server processes. Construct, then `start()`; always `destroy()`. */
+export class PodCluster {
+  private readonly servers = new Map<string, { child: ChildProcess; exited: Promise<void>; log: string }>();
+
+  public constructor(public readonly pods: Pod[]) {}
+
+  public pod(name: string): Pod {
+    const pod = this.pods.find((p) => p.name === name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    return pod;
+  }
+
+  public async start(): Promise<void> {
+    if (process.getuid?.() !== 0) throw new Error('the cluster test needs root (network namespaces, chroot): run it as root, e.g. in the CI container');
+    if (spawnSync('ip', ['-V'], { env: { PATH } }).status !== 0) throw new Error('the cluster test needs iproute2 ("ip"): apt-get install iproute2');
+    await cleanLeftovers(this.pods.map((p) => p.name));
+    mkdirSync(join(STATE, 'home'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(STATE, 'owner'), String(process.pid));
+    this.network();
+    for (const pod of this.pods) this.spawn(pod);
+  }
+
+  /** A bridge in our switch namespace; each pod namespace gets eth0, a veth into that bridge. */
+  private network(): void {
+    ip('netns', 'add', SWITCH);
+    ip('-n', SWITCH, 'link', 'set', 'lo', 'up');
+    ip('-n', SWITCH, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', SWITCH, 'link', 'set', 'br0', 'up');
+    this.pods.forEach((pod, i) => {
+      ip('netns', 'add', pod.name);
+      // Run in the switch namespace, so both ends are created in our namespaces, never in the root one.
+      ip('-n', SWITCH, 'link', 'add', `port${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.name);
+      ip('-n', SWITCH, 'link', 'set', `port${i}`, 'master', 'br0', 'up');
+      ip('-n', pod.name, 'link', 'set', 'lo', 'up');
+      ip('-n', pod.name, 'addr', 'add', `${pod.ip}/24`, 'dev', 'eth0');
+      ip('-n', pod.name, 'link', 'set', 'eth0', 'up');
+    });
+  }
+
+  /** Builds the pod's root (its mounts, /etc/hosts as cluster DNS would answer, the server binary) and starts it. */
+  private spawn(pod: Pod): void {
+    const root = join(STATE, pod.name);
+    const put = (path: string, content: string, mode = 0o444) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true, mode: 0o755 });
+      writeFileSync(join(root, path), content, { mode });
+    };
+    mkdirSync(root, { recursive: true, mode: 0o755 });
+    chmodSync(root, 0o755);
+    const hosts = this.pods.map((p) => `${p.ip}\t${p.hostname}.${NAMESPACE}.svc.cluster.local ${p.hostname}${p === pod ? ` ${p.name}` : ''}`);
+    put('etc/hosts', ['127.0.0.1\tlocalhost', ...hosts, ''].join('\n'));
+    put('etc/nsswitch.conf', 'hosts: files dns\n');
+    // As in a pod; the nameserver is our own loopback, where nothing listens: unknown names fail fast.
+    put('etc/resolv.conf', `search ${NAMESPACE}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
+    for (const [path, content] of Object.entries(pod.files)) put(path, content);
+    for (const dir of pod.volumes) {
+      mkdirSync(join(root, dir), { recursive: true, mode: 0o775 });
+      chownSync(join(root, dir), pod.uid, pod.gid);
+    }
+    mkdirSync(join(root, 'usr/local/bin'), { recursive: true, mode: 0o755 });
+    copyFileSync(natsServer(), join(root, 'usr/local/bin/nats-server'));
+    chmodSync(join(root, 'usr/local/bin/nats-server'), 0o755);
+
+    const log = join(STATE, `${pod.name}.log`);
+    const fd = openSync(log, 'w');
+    // `ip netns exec` and `chroot` both exec, so the child's pid is the server's pid.
+    const child = spawn('ip', ['netns', 'exec', pod.name, 'chroot', `--userspec=${pod.uid}:${pod.gid}`, '--skip-chdir', root, ...pod.command],
+      { env: { PATH, ...pod.env }, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('error', () => undefined);
+    this.servers.set(pod.name, { child, exited, log });
+  }
+
+  /** GET http://127.0.0.1:<port><path> from inside the pod's network namespace. */
+  public async httpGet(pod: string, port: number, path: string): Promise<{ status: number; body: string }> {
+    const run = await runIn(pod, [process.execPath, '-e', HTTP_GET, `http://127.0.0.1:${port}${path}`], 5_000);
+    if (run.code !== 0) throw new Error(`GET ${pod}:${port}${path}: ${run.stderr.trim() || `exit ${run.code}`}`);
+    return JSON.parse(run.stdout);
+  }
+
+  /** The nats CLI, run in the pod's network namespace against the server on its loopback. */
+  public nats(pod: string, args: string[], timeoutMs = 15_000): Promise<Run> {
+    return runIn(pod, [natsCli(), '--server', 'nats://127.0.0.1:4222', '--timeout', '5s', ...args], timeoutMs);
+  }
+
+  public isRunning(pod: string): boolean {
+    const server = this.servers.get(pod);
+    return !!server && server.child.exitCode === null && server.child.signalCode === null;
+  }
+
+  /** Kills the pod's server (SIGKILL: a lost node, not a graceful shutdown) and waits until it is gone. */
+  public async kill(pod: string): Promise<void> {
+    const server = this.servers.get(pod);
+    if (!server || !this.isRunning(pod)) throw new Error(`${pod} is not running`);
+    server.child.kill('SIGKILL');
+    await withTimeout(server.exited, 10_000, `${pod} did not exit after SIGKILL`);
+  }
+
+  /** The last lines of every server's output, for failure messages. */
+  public logs(lines = 25): string {
+    return [...this.servers.entries()].map(([name, s]) => {
+      const text = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+      const state = this.isRunning(name) ? 'running' : `exited (${s.child.exitCode ?? s.child.signalCode})`;
+      return `--- ${name} [${state}] ${s.log}\n${text}`;
+    }).join('\n');
+  }
+
+  /** Stops every server we started (by pid), deletes our namespaces and the pods' roots. Safe to call twice. */
+  public async destroy(): Promise<void> {
+    for (const server of this.servers.values()) {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    }
+    await Promise.all([...this.servers.values()].map((s) => withTimeout(s.exited, 10_000, 'server did not exit').catch(() => undefined)));
+    this.servers.clear();
+    await cleanLeftovers(this.pods.map((p) => p.name));
+  }
+
+  /** Polls `probe` until it returns a value; on timeout throws with the last error and the servers' logs. */
+  public async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      try {
+        const value = await probe();
+        if (value !== undefined) return value;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `\nlast error: ${last}` : ''}\n${this.logs()}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+function ip(...args: string[]): void {
+  const run = spawnSync('ip', args, { env: { PATH }, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`ip ${args.join(' ')}: ${run.stderr.trim()}`);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))])
+    .finally(() => clearTimeout(timer));
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/**
+ * Removes what a previous run left behind (a crashed jest skips afterAll): kills the processes in our
+ * namespaces whose root is one of our pod roots, deletes the namespaces and the state directory.
+ * Refuses to touch namespaces that hold anyone else's processes, or a run that is still alive.
+ */
+async function cleanLeftovers(pods: string[]): Promise<void> {
+  const ownerFile = join(STATE, 'owner');
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : undefined;
+  if (owner && owner !== process.pid && alive(owner)) {
+    throw new Error(`another cluster test (pid ${owner}) is using the ${[...pods, SWITCH].join(', ')} network namespaces; it must finish first`);
+  }
+  for (const ns of [...pods, SWITCH]) {
+    if (!existsSync(`/run/netns/${ns}`)) continue;
+    const pids = spawnSync('ip', ['netns', 'pids', ns], { env: { PATH }, encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+    const rootOf = (pid: number) => { try { return readlinkSync(`/proc/${pid}/root`); } catch { return undefined; } };
+    const foreign = pids.filter((pid) => !rootOf(pid)?.startsWith(`${STATE}/`) && alive(pid));
+    const cli = foreign.filter((pid) => { try { return readlinkSync(`/proc/${pid}/exe`) === readlinkSync(`/proc/${process.pid}/exe`) || readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(natsCli()); } catch { return false; } });
+    if (foreign.length > cli.length) throw new Error(`network namespace ${ns} holds processes that are not ours (${foreign.join(', ')}); remove it by hand`);
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    const deadline = Date.now() + 10_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ip('netns', 'del', ns);
+  }
+  rmSync(STATE, { recursive: true, force: true });
+}
