@@ -5,6 +5,6 @@ import { App } from 'cdk8s';
 import { NatsChart } from './lib';
 import { propsFromEnv } from './lib/env-props';
 
-const app = new App({ outdir: 'dist' });
+const app = new App(); // writes to dist/, or to $CDK8S_OUTDIR when the cdk8s CLI sets it
 new NatsChart(app, 'nats', propsFromEnv(process.env));
 app.synth();

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/versions.env
 export GOTOOLCHAIN=local CGO_ENABLED=0
 DIR=${NATS_TOOLS_DIR:-/var/cache/nats-cdk8s/bin}
+# The cluster test runs each server in its own network namespace (iproute2) and root (chroot).
+command -v ip >/dev/null || { apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null; }
 mkdir -p "$DIR"
 
 build() { # name module@version
