@@ -47,7 +47,7 @@ export class NatsBox extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 5,
-            imagePullSecrets: s.imagePullSecrets.map((secret) => ({ name: secret })),
+            imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 1000,

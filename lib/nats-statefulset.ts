@@ -119,7 +119,7 @@ export class NatsStatefulSet extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: s.lameDuckGracePeriodSeconds + s.lameDuckDurationSeconds + SHUTDOWN_MARGIN_SECONDS,
-            imagePullSecrets: s.imagePullSecrets.map((name) => ({ name })),
+            imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: s.runAsUser,
