@@ -4,7 +4,7 @@
 // namespaces are joined by veth pairs to a bridge that lives in one more namespace of ours, and the
 // addresses (10.250.0.0/24) exist only inside those namespaces. Needs root and iproute2.
 import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { natsCli, natsServer } from './tools';
@@ -28,7 +28,11 @@ export interface Pod {
 const NAMESPACE = 'default';
 const SUBNET = '10.250.0';
 const SWITCH = 'nats-test-switch';
+/** The pods' roots, their logs and the CLI's HOME. Fixed, so a later run finds what a crashed one left. */
 const STATE = join(tmpdir(), 'nats-cdk8s-cluster-test');
+/** Holds the pid of the run that owns the namespace names; created exclusively, so two runs cannot interleave. */
+const LOCK = `${STATE}.lock`;
+const LOGS = '=== server logs ===';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The pods of the manifest's only StatefulSet, with the kubelet's env expansion and volume mounts. */
@@ -86,7 +90,11 @@ export interface Run { code: number | null; stdout: string; stderr: string }
 export function runIn(pod: string, argv: string[], timeoutMs = 15_000): Promise<Run> {
   return new Promise((resolve) => {
     execFile('ip', ['netns', 'exec', pod, ...argv], { env: { PATH, HOME: join(STATE, 'home') }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr: stderr || (error && !stdout ? String(error.message) : stderr) }));
+      (error, stdout, stderr) => resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+        stdout,
+        stderr: error && !stderr ? error.message : stderr,
+      }));
   });
 }
 
@@ -101,6 +109,7 @@ req.on('error', (e) => { process.stderr.write(String(e)); process.exitCode = 1; 
 /** A set of pods running as nats-server processes. Construct, then `start()`; always `destroy()`. */
 export class PodCluster {
   private readonly servers = new Map<string, { child: ChildProcess; exited: Promise<void>; log: string }>();
+  private locked = false;
 
   public constructor(public readonly pods: Pod[]) {}
 
@@ -113,9 +122,10 @@ export class PodCluster {
   public async start(): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('the cluster test needs root (network namespaces, chroot): run it as root, e.g. in the CI container');
     if (spawnSync('ip', ['-V'], { env: { PATH } }).status !== 0) throw new Error('the cluster test needs iproute2 ("ip"): apt-get install iproute2');
+    await lock(60_000);
+    this.locked = true;
     await cleanLeftovers(this.pods.map((p) => p.name));
     mkdirSync(join(STATE, 'home'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(STATE, 'owner'), String(process.pid));
     this.network();
     for (const pod of this.pods) this.spawn(pod);
   }
@@ -137,7 +147,12 @@ export class PodCluster {
     });
   }
 
-  /** Builds the pod's root (its mounts, /etc/hosts as cluster DNS would answer, the server binary) and starts it. */
+  /**
+   * Builds the pod's root and starts its command there as the pod's user. The root holds the pod's
+   * mounts at their paths (ConfigMap files read-only, volumes owned by the pod's user; everything else
+   * is root's, so as read-only as the pod's filesystem), /etc/hosts answering what cluster DNS would,
+   * and the server binary where the image has it.
+   */
   private spawn(pod: Pod): void {
     const root = join(STATE, pod.name);
     const put = (path: string, content: string, mode = 0o444) => {
@@ -163,11 +178,13 @@ export class PodCluster {
     const log = join(STATE, `${pod.name}.log`);
     const fd = openSync(log, 'w');
     // `ip netns exec` and `chroot` both exec, so the child's pid is the server's pid.
-    const child = spawn('ip', ['netns', 'exec', pod.name, 'chroot', `--userspec=${pod.uid}:${pod.gid}`, '--skip-chdir', root, ...pod.command],
+    const child = spawn('ip', ['netns', 'exec', pod.name, 'chroot', `--userspec=${pod.uid}:${pod.gid}`, root, ...pod.command],
       { env: { PATH, ...pod.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.once('error', () => undefined);
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (e) => (writeFileSync(log, `spawn failed: ${e.message}\n`, { flag: 'a' }), resolve()));
+    });
     this.servers.set(pod.name, { child, exited, log });
   }
 
@@ -196,23 +213,32 @@ export class PodCluster {
     await withTimeout(server.exited, 10_000, `${pod} did not exit after SIGKILL`);
   }
 
-  /** The last lines of every server's output, for failure messages. */
-  public logs(lines = 25): string {
-    return [...this.servers.entries()].map(([name, s]) => {
-      const text = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+  /** Where a path inside the pod's root lives on this machine. */
+  public pathIn(pod: string, path: string): string {
+    return join(STATE, this.pod(pod).name, path);
+  }
+
+  /** Every server's errors and last lines, for failure messages. */
+  public logs(lines = 20): string {
+    return `${LOGS}\n` + [...this.servers.entries()].map(([name, s]) => {
+      const all = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n') : ['(no log)'];
+      const errors = all.slice(0, -lines).filter((l) => /\[(ERR|FTL)\]/.test(l)).slice(-10);
       const state = this.isRunning(name) ? 'running' : `exited (${s.child.exitCode ?? s.child.signalCode})`;
-      return `--- ${name} [${state}] ${s.log}\n${text}`;
+      return [`--- ${name} [${state}] ${s.log}`, ...errors, ...(errors.length ? ['...'] : []), ...all.slice(-lines)].join('\n');
     }).join('\n');
   }
 
   /** Stops every server we started (by pid), deletes our namespaces and the pods' roots. Safe to call twice. */
   public async destroy(): Promise<void> {
+    if (!this.locked) return; // another run owns the names, or we never started
     for (const server of this.servers.values()) {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     }
     await Promise.all([...this.servers.values()].map((s) => withTimeout(s.exited, 10_000, 'server did not exit').catch(() => undefined)));
     this.servers.clear();
     await cleanLeftovers(this.pods.map((p) => p.name));
+    rmSync(LOCK, { force: true });
+    this.locked = false;
   }
 
   /** Polls `probe` until it returns a value; on timeout throws with the last error and the servers' logs. */
@@ -224,12 +250,12 @@ export class PodCluster {
         const value = await probe();
         if (value !== undefined) return value;
       } catch (e) {
-        last = (e as Error).message;
+        last = (e as Error).message.split(`\n${LOGS}`)[0]; // the logs come once, below
       }
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `\nlast error: ${last}` : ''}\n${this.logs()}`);
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
@@ -245,27 +271,74 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     .finally(() => clearTimeout(timer));
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes the lock, reclaiming it from a run that died. While another run (say a parallel `npm test`)
+ * holds it, waits up to `waitMs` for it to finish, then throws.
+ */
+async function lock(waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number(readFileSync(LOCK, 'utf8'));
+    if (!(owner && alive(owner) && exeOf(owner) === exeOf(process.pid))) {
+      rmSync(LOCK, { force: true }); // its owner died: the leftovers are ours to clean
+    } else if (Date.now() > deadline) {
+      throw new Error(`another cluster test (pid ${owner}, ${LOCK}) still owns the nats-* network namespaces after ${waitMs / 1000}s`);
+    } else {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 /**
  * Removes what a previous run left behind (a crashed jest skips afterAll): kills the processes in our
  * namespaces whose root is one of our pod roots, deletes the namespaces and the state directory.
- * Refuses to touch namespaces that hold anyone else's processes, or a run that is still alive.
+ * Refuses to touch namespaces that hold anyone else's processes. Called only while holding the lock.
  */
 async function cleanLeftovers(pods: string[]): Promise<void> {
-  const ownerFile = join(STATE, 'owner');
-  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : undefined;
-  if (owner && owner !== process.pid && alive(owner)) {
-    throw new Error(`another cluster test (pid ${owner}) is using the ${[...pods, SWITCH].join(', ')} network namespaces; it must finish first`);
-  }
+  const rootOf = (pid: number) => {
+    try {
+      return readlinkSync(`/proc/${pid}/root`);
+    } catch {
+      return undefined;
+    }
+  };
+  // Our servers run in a pod root; our short-lived helpers (nats CLI, node for HTTP) run outside them.
+  const ours = (pid: number) => !alive(pid) || rootOf(pid)?.startsWith(`${STATE}/`) || [exeOf(process.pid), realpathSync(natsCli())].includes(exeOf(pid));
   for (const ns of [...pods, SWITCH]) {
     if (!existsSync(`/run/netns/${ns}`)) continue;
     const pids = spawnSync('ip', ['netns', 'pids', ns], { env: { PATH }, encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
-    const rootOf = (pid: number) => { try { return readlinkSync(`/proc/${pid}/root`); } catch { return undefined; } };
-    const foreign = pids.filter((pid) => !rootOf(pid)?.startsWith(`${STATE}/`) && alive(pid));
-    const cli = foreign.filter((pid) => { try { return readlinkSync(`/proc/${pid}/exe`) === readlinkSync(`/proc/${process.pid}/exe`) || readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(natsCli()); } catch { return false; } });
-    if (foreign.length > cli.length) throw new Error(`network namespace ${ns} holds processes that are not ours (${foreign.join(', ')}); remove it by hand`);
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    const foreign = pids.filter((pid) => !ours(pid));
+    if (foreign.length) throw new Error(`network namespace ${ns} holds processes that are not ours (pids ${foreign.join(', ')}); remove it by hand`);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const deadline = Date.now() + 10_000;
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     ip('netns', 'del', ns);

@@ -1,6 +1,6 @@
 // Paths to the real nats-server and nats CLI built by scripts/install-nats-tools.sh (`npm test` runs it first).
 import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -20,10 +20,14 @@ export const natsCli = () => tool('nats');
 
 /** Runs `nats-server -t` on a config; returns the server's verdict. */
 export function checkConfig(conf: string, serverName = 'nats-0'): { ok: boolean; output: string } {
-  const file = join(mkdtempSync(join(tmpdir(), 'nats-conf-')), 'nats.conf');
-  writeFileSync(file, conf);
-  const run = spawnSync(natsServer(), ['-t', '-c', file], { env: { SERVER_NAME: serverName }, encoding: 'utf8' });
-  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
+  try {
+    writeFileSync(join(dir, 'nats.conf'), conf);
+    const run = spawnSync(natsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { SERVER_NAME: serverName }, encoding: 'utf8' });
+    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function nats(args: string[], env: { [key: string]: string } = {}): string {
