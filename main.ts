@@ -1,10 +1,29 @@
 // The homelab app: `cdk8s synth` writes the NATS deployment to dist/. Settings come from the
 // environment (see README), so another size of deployment needs no code change:
 //   NATS_REPLICAS=3 npm run synth
-import { App } from 'cdk8s';
-import { NatsChart } from './lib';
+import { App, Chart } from 'cdk8s';
+import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, StorageType, Stream } from './lib';
 import { propsFromEnv } from './lib/env-props';
 
 const app = new App(); // writes to dist/, or to $CDK8S_OUTDIR when the cdk8s CLI sets it
-new NatsChart(app, 'nats', propsFromEnv(process.env));
+const nats = new NatsChart(app, 'nats', propsFromEnv(process.env));
+
+// The seed's stream and consumer as code. Their own chart is dist/streams.k8s.yaml, which `kubectl apply -f dist`
+// applies after nats.k8s.yaml. JETSTREAM_MODE=nack renders NACK custom resources instead of the apply Job.
+const streams = new Chart(app, 'streams', { namespace: nats.namespace, disableResourceNameHashes: true });
+const jetStream = new JetStream(streams, 'JetStream', { nats: nats.nats, mode: applyMode(process.env.JETSTREAM_MODE) });
+const myStream = new Stream(jetStream, 'MyStream', {
+  jetStream,
+  name: 'MY_STREAM',
+  subjects: ['events.>'],
+  storage: StorageType.FILE,
+  replicas: nats.nats.settings.replicas,
+});
+myStream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.ALL });
 app.synth();
+
+function applyMode(value: string | undefined): JetStreamApplyMode {
+  if (value === undefined || value === '' || value === 'job') return JetStreamApplyMode.JOB;
+  if (value === 'nack') return JetStreamApplyMode.NACK;
+  throw new Error(`JETSTREAM_MODE must be "job" or "nack", got "${value}"`);
+}

@@ -3,13 +3,16 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from './k8s';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
-import { ConfVariable, renderNatsConfig } from './nats-config';
+import { ConfVariable, TlsConfig, UserConfig, renderNatsConfig } from './nats-config';
 import { HealthCheck } from './nats-props';
+import { UserSettings } from './security';
 import { NatsSettings } from './settings';
 
 const CONFIG_DIR = '/etc/nats-config';
 const PID_DIR = '/var/run/nats';
 const STORE_DIR = '/data';
+const CERT_DIR = '/etc/nats-certs/server';
+const CA_DIR = '/etc/nats-certs/ca';
 /** Time for the process to exit after lame duck ends, on top of grace period + duration. */
 const SHUTDOWN_MARGIN_SECONDS = 20;
 
@@ -30,11 +33,20 @@ export class NatsStatefulSet extends Construct {
     const s = settings;
     const selector = selectorLabels(s.name, COMPONENT_SERVER);
     const labels = standardLabels(s.name, COMPONENT_SERVER, s.version);
+    const { tls, accounts, users } = s.security;
+    const tlsFiles = (verify: boolean): TlsConfig => ({
+      certFile: `${CERT_DIR}/tls.crt`,
+      keyFile: `${CERT_DIR}/tls.key`,
+      caFile: tls?.caSecretName ? `${CA_DIR}/ca.crt` : undefined,
+      verify,
+    });
 
     this.configText = renderNatsConfig({
       serverName: new ConfVariable('SERVER_NAME'),
       clientPort: s.clientPort,
       monitorPort: s.monitorPort,
+      monitorTls: tls?.monitor,
+      tls: tls?.client ? tlsFiles(tls.mutual) : undefined,
       pidFile: `${PID_DIR}/nats.pid`,
       lameDuckDurationSeconds: s.lameDuckDurationSeconds,
       lameDuckGracePeriodSeconds: s.lameDuckGracePeriodSeconds,
@@ -46,7 +58,21 @@ export class NatsStatefulSet extends Construct {
         // Every ordinal, itself included (the server drops its own route); names resolve through the
         // headless Service, which publishes not-ready pods so peers find each other while starting.
         routes: Array.from({ length: s.replicas }, (_, i) => `nats://${s.name}-${i}.${s.headlessServiceName}:${s.clusterPort}`),
+        // Routes verify each other's certificate against the CA: that is the cluster's route authentication.
+        tls: tls?.cluster ? tlsFiles(true) : undefined,
       } : undefined,
+      accounts: accounts.map((a) => ({
+        name: a.name,
+        jetStream: a.jetStream,
+        maxFile: a.maxFileStoreBytes,
+        maxMemory: a.maxMemoryStoreBytes,
+        maxStreams: a.maxStreams,
+        maxConsumers: a.maxConsumers,
+        users: users.filter((u) => u.account === a.name).map(userConfig),
+      })),
+      users: users.filter((u) => u.account === undefined).map(userConfig),
+      systemAccount: s.security.systemAccount,
+      noAuthUser: s.security.noAuthUser,
       extra: s.extraConfig,
     });
 
@@ -57,7 +83,8 @@ export class NatsStatefulSet extends Construct {
     });
 
     const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('monitor') },
+      // The kubelet does not verify certificates, so HTTPS probes work with any issuer.
+      httpGet: { path, port: k8s.IntOrString.fromString('monitor'), scheme: tls?.monitor ? 'HTTPS' : undefined },
       periodSeconds,
       timeoutSeconds: 5,
       failureThreshold,
@@ -67,6 +94,11 @@ export class NatsStatefulSet extends Construct {
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'SERVER_NAME', value: `${s.serverNamePrefix}$(POD_NAME)` },
       ...(s.goMemLimit ? [{ name: 'GOMEMLIMIT', value: s.goMemLimit }] : []),
+      // Passwords reach nats.conf as $NATS_PASSWORD_<USER>, so no secret is ever written into the ConfigMap.
+      ...users.filter((u) => u.passwordEnv).map((u) => ({
+        name: u.passwordEnv!,
+        valueFrom: { secretKeyRef: { name: u.passwordSecretName!, key: u.passwordSecretKey ?? 'password' } },
+      })),
     ];
 
     const resources = {
@@ -152,6 +184,8 @@ export class NatsStatefulSet extends Construct {
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'pid', mountPath: PID_DIR },
                 { name: claimName, mountPath: STORE_DIR },
+                ...(tls ? [{ name: 'tls', mountPath: CERT_DIR, readOnly: true }] : []),
+                ...(tls?.caSecretName ? [{ name: 'tls-ca', mountPath: CA_DIR, readOnly: true }] : []),
               ],
               lifecycle: {
                 // Lame duck: stop taking clients, then move them off over the duration. SIGTERM that follows
@@ -173,6 +207,8 @@ export class NatsStatefulSet extends Construct {
             volumes: [
               { name: 'config', configMap: { name: configMapName } },
               { name: 'pid', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+              ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } }] : []),
+              ...(tls?.caSecretName ? [{ name: 'tls-ca', secret: { secretName: tls.caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
             ],
           },
         },
@@ -194,4 +230,14 @@ export class NatsStatefulSet extends Construct {
       });
     }
   }
+}
+
+function userConfig(u: UserSettings): UserConfig {
+  const hasPermissions = [u.publishAllow, u.publishDeny, u.subscribeAllow, u.subscribeDeny].some((list) => list !== undefined);
+  return {
+    user: u.passwordEnv ? u.name : undefined,
+    password: u.passwordEnv ? new ConfVariable(u.passwordEnv) : undefined,
+    nkey: u.nkey,
+    permissions: hasPermissions ? u : undefined,
+  };
 }

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
 import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from './nats-props';
 import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from './quantity';
+import { SecuritySettings, resolveSecurity } from './security';
 import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from './validate';
 
 /** Every property resolved: defaults applied, quantities parsed, all checks passed. */
@@ -40,6 +41,8 @@ export interface NatsSettings {
   readonly natsBoxImage: string;
   readonly imagePullSecrets: string[];
   readonly extraConfig: { [key: string]: any };
+  /** TLS, users and accounts, NetworkPolicy. */
+  readonly security: SecuritySettings;
 }
 
 /** StatefulSet names above this make the `controller-revision-hash` label exceed 63 characters. */
@@ -161,6 +164,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const natsBoxImage = props.natsBoxImage ?? defaultImage(NATS_BOX_IMAGE, props.registry);
   checkImage('natsBoxImage', natsBoxImage);
   const imagePullSecrets = props.imagePullSecrets ?? [];
+  const natsBox = props.natsBox ?? true;
   imagePullSecrets.forEach((secret) => checkDnsSubdomain('imagePullSecrets entry', secret));
 
   return {
@@ -192,10 +196,11 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     runAsGroup,
     image,
     version: props.image === undefined ? NATS_VERSION : undefined,
-    natsBox: props.natsBox ?? true,
+    natsBox,
     natsBoxImage,
     imagePullSecrets,
     extraConfig: props.extraConfig ?? {},
+    security: resolveSecurity(props, name, natsBox),
   };
 }
 

@@ -35,8 +35,16 @@ const LOCK = `${STATE}.lock`;
 const LOGS = '=== server logs ===';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Secret contents by name and key: what the cluster would hold, for `secretKeyRef` env and secret volumes. */
+export type Secrets = { [name: string]: { [key: string]: string } };
+
 /** The pods of the manifest's only StatefulSet, with the kubelet's env expansion and volume mounts. */
-export function podsOf(manifest: any[]): Pod[] {
+export function podsOf(manifest: any[], secrets: Secrets = {}): Pod[] {
+  const secret = (name: string, key: string) => {
+    const value = secrets[name]?.[key];
+    if (value === undefined) throw new Error(`podsOf: Secret ${name} has no key ${key}; pass it in secrets`);
+    return value;
+  };
   const sets = manifest.filter((o) => o.kind === 'StatefulSet');
   if (sets.length !== 1) throw new Error(`expected one StatefulSet, found ${sets.length}`);
   const set = sets[0];
@@ -53,6 +61,8 @@ export function podsOf(manifest: any[]): Pod[] {
       if (e.value !== undefined) {
         // The kubelet expands $(VAR) from variables defined earlier in the list.
         env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m: string, v: string) => env[v] ?? m);
+      } else if (e.valueFrom?.secretKeyRef) {
+        env[e.name] = secret(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
       } else {
         const field = e.valueFrom?.fieldRef?.fieldPath;
         const fields: { [path: string]: string } = { 'metadata.name': name, 'metadata.namespace': NAMESPACE, 'status.podIP': ip };
@@ -68,6 +78,9 @@ export function podsOf(manifest: any[]): Pod[] {
         const map = manifest.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
         if (!map) throw new Error(`ConfigMap ${volume.configMap.name} is not in the manifest`);
         for (const [key, content] of Object.entries<string>(map.data ?? {})) files[`${mount.mountPath}/${key}`] = content;
+      } else if (volume?.secret) {
+        const items = volume.secret.items ?? Object.keys(secrets[volume.secret.secretName] ?? {}).map((key) => ({ key, path: key }));
+        for (const item of items) files[`${mount.mountPath}/${item.path}`] = secret(volume.secret.secretName, item.key);
       } else if (volume?.emptyDir || (!volume && claims.has(mount.name))) {
         volumes.push(mount.mountPath);
       } else {
@@ -99,7 +112,9 @@ export function runIn(pod: string, argv: string[], timeoutMs = 15_000): Promise<
 }
 
 const HTTP_GET = `
-const req = require('http').get(process.argv[1], { timeout: 2000 }, (res) => {
+// Like the kubelet's probes: HTTPS without certificate verification.
+const url = process.argv[1];
+const req = require(url.startsWith('https:') ? 'https' : 'http').get(url, { timeout: 2000, rejectUnauthorized: false }, (res) => {
   let body = ''; res.setEncoding('utf8'); res.on('data', (d) => (body += d));
   res.on('end', () => process.stdout.write(JSON.stringify({ status: res.statusCode, body })));
 });
@@ -188,9 +203,19 @@ export class PodCluster {
     this.servers.set(pod.name, { child, exited, log });
   }
 
-  /** GET http://127.0.0.1:<port><path> from inside the pod's network namespace. */
-  public async httpGet(pod: string, port: number, path: string): Promise<{ status: number; body: string }> {
-    const run = await runIn(pod, [process.execPath, '-e', HTTP_GET, `http://127.0.0.1:${port}${path}`], 5_000);
+  /** Runs a command in the pod's network namespace and root, as its user with its env (`kubectl exec`). */
+  public exec(pod: string, argv: string[], timeoutMs = 15_000): Promise<Run> {
+    const p = this.pod(pod);
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', pod, 'chroot', `--userspec=${p.uid}:${p.gid}`, join(STATE, pod), ...argv],
+        { env: { PATH, ...p.env }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
+    });
+  }
+
+  /** GET <scheme>://127.0.0.1:<port><path> from inside the pod's network namespace. */
+  public async httpGet(pod: string, port: number, path: string, scheme = 'http'): Promise<{ status: number; body: string }> {
+    const run = await runIn(pod, [process.execPath, '-e', HTTP_GET, `${scheme}://127.0.0.1:${port}${path}`], 5_000);
     if (run.code !== 0) throw new Error(`GET ${pod}:${port}${path}: ${run.stderr.trim() || `exit ${run.code}`}`);
     return JSON.parse(run.stdout);
   }

@@ -1,0 +1,121 @@
+// TLS and authentication, proven on a real nats-server run like its pod (netns + chroot, Secrets mounted
+// and injected as the kubelet would): plaintext and anonymous clients are refused, the right credentials
+// work, permissions hold, monitoring answers over HTTPS, and no password reaches a ConfigMap.
+import { Testing } from 'cdk8s';
+import { Nats, NatsProps } from '../lib';
+import { TestCa } from './support/certs';
+import { PodCluster, Run, podsOf, runIn } from './support/netns';
+import { find, natsCli, synth } from './support/tools';
+
+const PASSWORDS = { alice: 'alice-Secret-1', bob: 'bob-Secret-2', admin: 'admin-Secret-3' };
+const props: NatsProps = {
+  clientTls: true,
+  monitorTls: true,
+  clientMutualTls: true,
+  tlsSecretName: 'nats-tls',
+  tlsCaSecretName: 'nats-ca',
+  natsBoxTlsSecretName: 'nats-box-tls',
+  accounts: [{ name: 'APP', maxStreams: 2, maxFileStore: '1Gi' }, { name: 'SYS' }],
+  systemAccount: 'SYS',
+  users: [
+    { name: 'alice', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'alice' },
+    { name: 'bob', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'bob', publishAllow: ['orders.>'], subscribeAllow: ['_INBOX.>'] },
+    { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
+  ],
+  natsBoxUser: 'alice',
+};
+
+const chart = Testing.chart();
+new Nats(chart, 'nats', props);
+const manifest = synth(chart);
+const ca = new TestCa();
+const server = ca.issue('nats', ['nats', 'nats.default.svc', '*.nats-headless', 'localhost'], ['127.0.0.1']);
+const client = ca.files('client', ca.issue('client', ['nats-box']));
+const caFile = ca.files('ca', ca.ca).crt;
+const cluster = new PodCluster(podsOf(manifest, {
+  'nats-tls': { 'tls.crt': server.crt, 'tls.key': server.key },
+  'nats-ca': { 'ca.crt': ca.ca.crt },
+  'nats-users': PASSWORDS,
+}));
+
+/** The nats CLI inside the pod's network namespace, over TLS with the CA, plus `args`. */
+const natsAs = (args: string[]): Promise<Run> =>
+  runIn('nats-0', [natsCli(), '--server', 'tls://localhost:4222', '--tlsca', caFile, '--timeout', '5s', ...args]);
+const withCert = ['--tlscert', client.crt, '--tlskey', client.key];
+const alice = [...withCert, '--user', 'alice', '--password', PASSWORDS.alice];
+
+beforeAll(async () => {
+  await cluster.start();
+  await cluster.waitFor('the server to pass its startup probe over HTTPS', 30_000, async () =>
+    ((await cluster.httpGet('nats-0', 8222, '/healthz', 'https')).status === 200 ? true : undefined));
+}, 90_000);
+
+afterAll(async () => {
+  await cluster.destroy();
+  ca.destroy();
+});
+
+test('the rendered TLS and auth config passes nats-server -t inside the pod', async () => {
+  const run = await cluster.exec('nats-0', ['nats-server', '-t', '--config', '/etc/nats-config/nats.conf']);
+  expect(run).toMatchObject({ code: 0, stderr: expect.stringContaining('configuration file /etc/nats-config/nats.conf is valid') });
+});
+
+test('a plaintext client is refused', async () => {
+  // Speak the protocol without TLS: the server must close the connection instead of answering PING.
+  const script = `
+    const s = require('net').connect(4222, '127.0.0.1'); let seen = '';
+    s.on('data', (d) => { seen += d; if (seen.includes('INFO')) s.write('CONNECT {"user":"alice","pass":"${PASSWORDS.alice}"}\\r\\nPING\\r\\n'); });
+    const done = () => { console.log(JSON.stringify(seen)); process.exit(0); };
+    s.on('close', done); s.on('error', done); setTimeout(done, 5000);`;
+  const run = await runIn('nats-0', [process.execPath, '-e', script]);
+  const seen: string = JSON.parse(run.stdout.trim().split('\n')[0]);
+  expect(seen).toContain('"tls_required":true');
+  expect(seen).not.toContain('PONG');
+});
+
+test('a client without a certificate is refused (mutual TLS)', async () => {
+  const run = await natsAs(['--user', 'alice', '--password', PASSWORDS.alice, 'pub', 'orders.1', 'x']);
+  expect(run.code).not.toBe(0);
+  expect(run.stderr).toMatch(/certificate|tls|EOF|connection reset/i);
+});
+
+test('an unauthenticated client is refused, a wrong password too', async () => {
+  expect((await natsAs([...withCert, 'pub', 'orders.1', 'x'])).stderr).toContain('Authorization Violation');
+  expect((await natsAs([...withCert, '--user', 'alice', '--password', 'wrong', 'pub', 'orders.1', 'x'])).stderr).toContain('Authorization Violation');
+});
+
+test('the right credentials work, with JetStream limits from the account', async () => {
+  expect(await natsAs([...alice, 'pub', 'orders.1', 'hello'])).toMatchObject({ code: 0 });
+  expect(await natsAs([...alice, 'stream', 'add', 'ORDERS', '--subjects', 'orders.>', '--storage', 'file', '--defaults'])).toMatchObject({ code: 0 });
+  // The JetStream account-info API, as `nats account info` uses it.
+  const info = JSON.parse((await natsAs([...alice, 'request', '$JS.API.INFO', '', '--raw'])).stdout);
+  expect(info.limits).toMatchObject({ max_streams: 2, max_storage: 2 ** 30 });
+  expect(info.streams).toBe(1);
+});
+
+test('a user is denied a subject outside its permissions', async () => {
+  const bob = [...withCert, '--user', 'bob', '--password', PASSWORDS.bob];
+  const denied = await natsAs([...bob, 'request', 'payments.new', 'x']);
+  expect(denied.stderr).toContain('Permissions Violation for Publish to "payments.new"');
+  expect(await natsAs([...bob, 'pub', 'orders.2', 'ok'])).toMatchObject({ code: 0 });
+});
+
+test('the system account sees the server', async () => {
+  const run = await natsAs([...withCert, '--user', 'admin', '--password', PASSWORDS.admin, 'server', 'list', '--json']);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('"name": "nats-0"');
+});
+
+test('monitoring answers over HTTPS only', async () => {
+  expect((await cluster.httpGet('nats-0', 8222, '/varz', 'https')).body).toContain('"server_name": "nats-0"');
+  expect(await cluster.httpGet('nats-0', 8222, '/varz', 'http')).toEqual({ status: 400, body: 'Client sent an HTTP request to an HTTPS server.\n' });
+});
+
+test('no password appears in any ConfigMap; the pod gets them from the Secret', () => {
+  const configMaps = JSON.stringify(manifest.filter((o) => o.kind === 'ConfigMap'));
+  for (const password of Object.values(PASSWORDS)) {
+    expect(configMaps).not.toContain(password);
+  }
+  const env = find(manifest, 'StatefulSet').spec.template.spec.containers[0].env;
+  expect(env).toContainEqual({ name: 'NATS_PASSWORD_ALICE', valueFrom: { secretKeyRef: { name: 'nats-users', key: 'alice' } } });
+});

@@ -1,0 +1,131 @@
+import { createHash } from 'crypto';
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { JetStream } from './jetstream';
+import { APPLY_SCRIPT } from './jetstream-apply-script';
+import * as k8s from './k8s';
+import { standardLabels } from './labels';
+import { NatsSettings } from './settings';
+
+export const COMPONENT_JETSTREAM = 'jetstream';
+const MOUNT = '/etc/jetstream';
+/** Job names become a pod label, at most 63 characters: prefix, '-', hash. */
+const HASH_LENGTH = 10;
+const MAX_PREFIX = 63 - 1 - HASH_LENGTH;
+
+/** Options of the apply Job; `JetStream` fills them in. */
+export interface JetStreamApplyJobProps {
+  readonly settings: NatsSettings;
+  /** Where the Job's nats CLI connects. */
+  readonly natsUrl: string;
+  readonly readyTimeoutSeconds: number;
+  readonly backoffLimit: number;
+  /** Whose definitions to apply: read at synth time, so resources declared after the Job are included. */
+  readonly jetStream: JetStream;
+}
+
+/**
+ * A ConfigMap with the definitions and `apply.sh`, and a Job that runs it with the nats CLI in the nats-box image.
+ * The Job's name ends in a hash of everything it applies: a changed definition is a new Job, so
+ * `kubectl apply -f dist` runs it; an unchanged one is the same Job, so nothing runs again.
+ */
+export class JetStreamApplyJob extends Construct {
+  public readonly configMap: ApiObject;
+  public readonly job: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: JetStreamApplyJobProps) {
+    super(scope, id);
+    const s = props.settings;
+    const labels = standardLabels(s.name, COMPONENT_JETSTREAM);
+    const configMapName = `${s.name}-jetstream`;
+    const data = (): { [key: string]: string } => {
+      const { plan, files } = props.jetStream._definitions();
+      return { 'apply.sh': APPLY_SCRIPT, 'plan': plan.map((line) => `${line}\n`).join(''), ...files };
+    };
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Definitions', {
+      metadata: { name: configMapName, labels },
+      data: Lazy.any({ produce: data }),
+    });
+
+    this.job = new HashNamedJob(this, 'Resource', `${s.name}-jetstream`.slice(0, MAX_PREFIX), data, {
+      metadata: { labels },
+      spec: {
+        backoffLimit: props.backoffLimit,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Never',
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            imagePullSecrets: s.imagePullSecrets.length > 0 ? s.imagePullSecrets.map((secret) => ({ name: secret })) : undefined,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: 'apply',
+              image: s.natsBoxImage,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sh', `${MOUNT}/apply.sh`, MOUNT],
+              env: [
+                { name: 'NATS_URL', value: props.natsUrl },
+                { name: 'JETSTREAM_READY_TIMEOUT', value: `${props.readyTimeoutSeconds}` },
+                // The CLI keeps its state and contexts under these; the root filesystem is read-only.
+                { name: 'HOME', value: '/tmp' },
+                { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },
+              ],
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+                limits: { memory: k8s.Quantity.fromString('128Mi') },
+              },
+              volumeMounts: [
+                { name: 'definitions', mountPath: MOUNT, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            }],
+            volumes: [
+              { name: 'definitions', configMap: { name: configMapName } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ],
+          },
+        },
+      },
+    });
+    this.job.node.addDependency(this.configMap);
+  }
+}
+
+/** A Job named `<prefix>-<hash>`, the hash taken at synth time over the definitions and the Job's own spec. */
+class HashNamedJob extends k8s.KubeJob {
+  public constructor(
+    scope: Construct,
+    id: string,
+    private readonly prefix: string,
+    private readonly content: () => { [key: string]: string },
+    props: k8s.KubeJobProps,
+  ) {
+    super(scope, id, props);
+  }
+
+  public toJson(): any {
+    const json = super.toJson();
+    const digest = createHash('sha256').update(JSON.stringify([this.content(), json.spec])).digest('hex');
+    return {
+      ...json,
+      metadata: {
+        ...json.metadata,
+        name: `${this.prefix}-${digest.slice(0, HASH_LENGTH)}`,
+        annotations: { ...json.metadata.annotations, 'checksum/definitions': digest },
+      },
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as nack from '../imports/jetstream.nats.io';
+import { JetStream, resourceNameOf } from './jetstream';
+import { JetStreamApplyMode, StorageType } from './jetstream-enums';
+import { KvBucketModel, goDuration, renderKvArgs } from './jetstream-json';
+import { parseBytes } from './quantity';
+import { checkText } from './stream';
+import { checkJetStreamName } from './subjects';
+
+/** The server keeps at most 64 values per key. */
+const MAX_HISTORY = 64;
+
+/** Properties of a `KvBucket`. */
+export interface KvBucketProps {
+  /** Where the bucket is declared. */
+  readonly jetStream: JetStream;
+
+  /** Bucket name: letters, digits, '-' and '_'. Its stream is `KV_<bucket>`. */
+  readonly bucket: string;
+
+  /** @default - none */
+  readonly description?: string;
+
+  /** Values kept per key, 1 to 64. @default 1 */
+  readonly history?: number;
+
+  /** How long a value is kept. @default - forever */
+  readonly ttl?: Duration;
+
+  /** Largest value, as a quantity such as `1Mi`. @default - the server's max_payload */
+  readonly maxValueSize?: string;
+
+  /** Largest total size, as a quantity such as `1Gi`. @default - unlimited */
+  readonly maxBytes?: string;
+
+  /** @default 1 */
+  readonly replicas?: number;
+
+  /** Fixed once the bucket exists. @default StorageType.FILE */
+  readonly storage?: StorageType;
+}
+
+/** A JetStream key-value bucket. */
+export class KvBucket extends Construct {
+  public readonly jetStream: JetStream;
+  public readonly bucket: string;
+  /** Name of its NACK resource; set in NACK mode. */
+  public readonly resourceName?: string;
+  private readonly model: KvBucketModel;
+
+  public constructor(scope: Construct, id: string, props: KvBucketProps) {
+    super(scope, id);
+    const js = props.jetStream;
+    this.jetStream = js;
+    this.bucket = props.bucket;
+    checkJetStreamName('KV bucket name', props.bucket);
+    const what = `KV bucket "${props.bucket}"`;
+    const history = props.history ?? 1;
+    if (!Number.isInteger(history) || history < 1 || history > MAX_HISTORY) {
+      throw new Error(`${what} history must be a whole number from 1 to ${MAX_HISTORY}, got ${history}`);
+    }
+    const storage = props.storage ?? StorageType.FILE;
+    js._checkStorage(what, storage);
+    const replicas = props.replicas ?? 1;
+    js._checkReplicas(what, replicas);
+    this.model = {
+      bucket: props.bucket,
+      description: checkText(`${what} description`, props.description),
+      history,
+      ttlMillis: props.ttl?.toMilliseconds() ?? 0,
+      maxValueSize: props.maxValueSize === undefined ? -1 : parseBytes(`${what} maxValueSize`, props.maxValueSize),
+      maxBytes: props.maxBytes === undefined ? -1 : parseBytes(`${what} maxBytes`, props.maxBytes),
+      replicas,
+      storage,
+    };
+    if (js.mode === JetStreamApplyMode.NACK) {
+      this.resourceName = resourceNameOf('KV bucket name', props.bucket);
+    }
+    js._addKvBucket(this);
+    if (this.resourceName) {
+      const m = this.model;
+      new nack.KeyValue(this, 'Resource', {
+        metadata: { name: this.resourceName, labels: js._labels() },
+        spec: {
+          bucket: m.bucket,
+          description: m.description,
+          history: m.history,
+          ttl: m.ttlMillis > 0 ? goDuration(m.ttlMillis) : undefined,
+          maxValueSize: m.maxValueSize,
+          maxBytes: m.maxBytes,
+          replicas: m.replicas,
+          storage: m.storage as nack.KeyValueSpecStorage,
+          servers: [js.nats.clientUrl],
+          preventDelete: true,
+        },
+      });
+    }
+  }
+
+  /** The flags for `nats kv add|edit <bucket>`, one per line. */
+  public toCliArgs(): string {
+    return renderKvArgs(this.model);
+  }
+}

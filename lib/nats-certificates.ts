@@ -1,0 +1,52 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecUsages } from '../imports/cert-manager.io';
+import { COMPONENT_SERVER, standardLabels } from './labels';
+import { NatsSettings } from './settings';
+
+/**
+ * cert-manager Certificates for the servers (clients and routes) and, under mutual TLS, for nats-box.
+ * Created by `Nats` when `certManagerIssuer` is set.
+ */
+export class NatsCertificates extends Construct {
+  public readonly server: Certificate;
+  public readonly natsBox?: Certificate;
+
+  public constructor(scope: Construct, id: string, s: NatsSettings) {
+    super(scope, id);
+    const tls = s.security.tls!;
+    const namespace = Chart.of(this).namespace;
+    // Clients use the Service name in any of its forms; routes dial `<pod>.<headless>` (and its FQDN).
+    const qualified = (host: string) => (namespace
+      ? [host, `${host}.${namespace}`, `${host}.${namespace}.svc`, `${host}.${namespace}.svc.cluster.local`]
+      : [host]);
+    const issuerRef = { name: tls.certManagerIssuer!, kind: tls.certManagerIssuerKind, group: 'cert-manager.io' };
+    const privateKey = { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256 };
+
+    this.server = new Certificate(this, 'Server', {
+      metadata: { name: tls.secretName, labels: standardLabels(s.name, COMPONENT_SERVER, s.version) },
+      spec: {
+        secretName: tls.secretName,
+        issuerRef,
+        privateKey,
+        dnsNames: [...qualified(s.name), ...qualified(`*.${s.headlessServiceName}`), 'localhost'],
+        // Routes are both sides of a TLS connection, so the server certificate serves and presents.
+        usages: [CertificateSpecUsages.DIGITAL_SIGNATURE,
+          CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH],
+      },
+    });
+
+    if (tls.natsBoxSecretName && s.natsBox && tls.certManagerIssuer) {
+      this.natsBox = new Certificate(this, 'NatsBox', {
+        metadata: { name: tls.natsBoxSecretName, labels: standardLabels(s.name, 'nats-box') },
+        spec: {
+          secretName: tls.natsBoxSecretName,
+          issuerRef,
+          privateKey,
+          commonName: `${s.name}-box`,
+          usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.CLIENT_AUTH],
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from './k8s';
+import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
+import { NatsSettings } from './settings';
+
+/**
+ * Ingress rules for the servers: the client port from the release namespace (nats-box included) and the
+ * namespaces in `clientNamespaces`; the cluster port only from the servers themselves; the monitoring port
+ * from the release namespace and `monitoringNamespace`. Created by `Nats` when `networkPolicy` is on.
+ */
+export class NatsNetworkPolicy extends Construct {
+  public readonly policy: ApiObject;
+
+  public constructor(scope: Construct, id: string, s: NatsSettings) {
+    super(scope, id);
+    const servers = selectorLabels(s.name, COMPONENT_SERVER);
+    const { clientNamespaces, monitoringNamespace } = s.security;
+    const port = (n: number) => [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(n) }];
+    const sameNamespace = { podSelector: {} };
+    const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+
+    this.policy = new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: s.name, labels: standardLabels(s.name, COMPONENT_SERVER, s.version) },
+      spec: {
+        podSelector: { matchLabels: servers },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { ports: port(s.clientPort), from: [sameNamespace, ...clientNamespaces.map(namespace)] },
+          { ports: port(s.clusterPort), from: [{ podSelector: { matchLabels: servers } }] },
+          { ports: port(s.monitorPort), from: [sameNamespace, ...(monitoringNamespace ? [namespace(monitoringNamespace)] : [])] },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as nack from '../imports/jetstream.nats.io';
+import { JetStream, resourceNameOf } from './jetstream';
+import { JetStreamApplyMode, StorageType } from './jetstream-enums';
+import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './jetstream-json';
+import { parseBytes } from './quantity';
+import { checkText } from './stream';
+import { checkJetStreamName } from './subjects';
+
+/** Properties of an `ObjectStore`. */
+export interface ObjectStoreProps {
+  /** Where the store is declared. */
+  readonly jetStream: JetStream;
+
+  /** Bucket name: letters, digits, '-' and '_'. Its stream is `OBJ_<bucket>`. */
+  readonly bucket: string;
+
+  /** @default - none */
+  readonly description?: string;
+
+  /** How long an object is kept. @default - forever */
+  readonly ttl?: Duration;
+
+  /** Largest total size, as a quantity such as `10Gi`. @default - unlimited */
+  readonly maxBytes?: string;
+
+  /** @default 1 */
+  readonly replicas?: number;
+
+  /** Fixed once the store exists. @default StorageType.FILE */
+  readonly storage?: StorageType;
+}
+
+/** A JetStream object store bucket. */
+export class ObjectStore extends Construct {
+  public readonly jetStream: JetStream;
+  public readonly bucket: string;
+  /** Name of its NACK resource; set in NACK mode. */
+  public readonly resourceName?: string;
+  private readonly model: ObjectStoreModel;
+
+  public constructor(scope: Construct, id: string, props: ObjectStoreProps) {
+    super(scope, id);
+    const js = props.jetStream;
+    this.jetStream = js;
+    this.bucket = props.bucket;
+    checkJetStreamName('object store bucket name', props.bucket);
+    const what = `object store "${props.bucket}"`;
+    const storage = props.storage ?? StorageType.FILE;
+    js._checkStorage(what, storage);
+    const replicas = props.replicas ?? 1;
+    js._checkReplicas(what, replicas);
+    this.model = {
+      bucket: props.bucket,
+      description: checkText(`${what} description`, props.description),
+      ttlMillis: props.ttl?.toMilliseconds() ?? 0,
+      maxBytes: props.maxBytes === undefined ? -1 : parseBytes(`${what} maxBytes`, props.maxBytes),
+      replicas,
+      storage,
+    };
+    if (js.mode === JetStreamApplyMode.NACK) {
+      this.resourceName = resourceNameOf('object store bucket name', props.bucket);
+    }
+    js._addObjectStore(this);
+    if (this.resourceName) {
+      const m = this.model;
+      new nack.ObjectStore(this, 'Resource', {
+        metadata: { name: this.resourceName, labels: js._labels() },
+        spec: {
+          bucket: m.bucket,
+          description: m.description,
+          ttl: m.ttlMillis > 0 ? goDuration(m.ttlMillis) : undefined,
+          maxBytes: m.maxBytes,
+          replicas: m.replicas,
+          storage: m.storage as nack.ObjectStoreSpecStorage,
+          servers: [js.nats.clientUrl],
+          preventDelete: true,
+        },
+      });
+    }
+  }
+
+  /** The flags for `nats object add|edit <bucket>`, one per line. */
+  public toCliArgs(): string {
+    return renderObjectStoreArgs(this.model);
+  }
+}
