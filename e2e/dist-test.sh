@@ -9,7 +9,15 @@ T0=$(date +%s)
 FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then shopt -s nullglob; FILES=("$REPO_DIR"/dist/*.yaml); fi
 [ ${#FILES[@]} -gt 0 ] || die "no manifests (run npm run synth first)"
-trap 'rc=$?; if [ $rc -ne 0 ]; then kc -n $NS get all,pvc,pdb -o wide >&2 || true; kc -n $NS describe pods >&2 || true; kc get events -n $NS --sort-by=.lastTimestamp >&2 || true; for p in $(kc -n $NS get pods -o name 2>/dev/null); do kc -n $NS logs --all-containers --tail=30 $p >&2 || true; done; fi' EXIT
+on_exit() {
+  local rc=$? p
+  [ "$rc" -eq 0 ] && return
+  kc -n "$NS" get all,pvc,pdb -o wide >&2 || true
+  kc -n "$NS" describe pods >&2 || true
+  kc get events -n "$NS" --sort-by=.lastTimestamp >&2 || true
+  for p in $(kc -n "$NS" get pods -o name 2>/dev/null); do kc -n "$NS" logs --all-containers --tail=30 "$p" >&2 || true; done
+}
+trap on_exit EXIT
 "$E2E_DIR/load-images.sh" "${FILES[@]}" >/dev/null
 "$E2E_DIR/lib/storage.sh" >/dev/null 2>&1
 warn=0
@@ -28,6 +36,9 @@ box() { kc -n "$NS" exec deploy/nats-box -- "$@"; }
 S=nats://nats.$NS.svc.cluster.local:4222
 OPT=()
 if [ -n "${NATS_CREDS_ARGS:-}" ]; then read -r -a OPT <<< "$NATS_CREDS_ARGS"; fi
+# The Service may lag pod readiness by a kube-proxy sync: wait until a client connection works.
+for i in $(seq 1 30); do box nats -s "$S" "${OPT[@]}" rtt >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
+echo "PASS  client connection via Service $S (after ${i} attempt(s))"
 box nats -s "$S" "${OPT[@]}" server check jetstream 2>&1 | tail -3 || true
 box nats -s "$S" "${OPT[@]}" stream add E2E --subjects 'e2e.>' --storage file --replicas "$REPL" --defaults >/dev/null
 for i in 1 2 3; do box nats -s "$S" "${OPT[@]}" pub e2e.msg "m$i" >/dev/null 2>&1; done
@@ -35,4 +46,9 @@ msgs=$(box nats -s "$S" "${OPT[@]}" stream info E2E --json | sed -n 's/.*"messag
 [ "$msgs" = 3 ] || die "expected 3 messages in stream E2E (R$REPL), got '$msgs'"
 echo "PASS  JetStream stream E2E (R$REPL) holds 3 messages published via Service nats"
 box nats -s "$S" "${OPT[@]}" stream rm E2E -f >/dev/null
+if [ -n "$(kc -n "$NS" get jobs -o name 2>/dev/null)" ]; then
+  kc -n "$NS" wait --for=condition=complete job --all --timeout="${JOB_TIMEOUT:-180s}"
+  echo "PASS  Jobs complete: $(kc -n "$NS" get jobs -o jsonpath='{range .items[*]}{.metadata.name} {end}')"
+fi
+echo "streams: $(box nats -s "$S" "${OPT[@]}" stream ls --names 2>/dev/null | tr '\n' ' ')"
 echo "DIST OK in $(( $(date +%s) - T0 ))s"

@@ -5,17 +5,24 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 rc=0
 
-stop_pid() { # name  -- SIGTERM, wait up to 15 s, then SIGKILL; only the PID in our pidfile
-  local f=$RUN/$1.pid pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(cat "$RUN/$1.comm" 2>/dev/null)" ]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$pid" 2>/dev/null || true
-    log "stopped $1 ($pid)"
-  fi
-  rm -f "$f" "$RUN/$1.comm"
+stop_pid() { # name...  -- SIGTERM, wait up to 15 s, then SIGKILL; only the PIDs in our pidfiles
+  local n f pid pids=""
+  for n in "$@"; do
+    f=$RUN/$n.pid
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(cat "$RUN/$n.comm" 2>/dev/null)" ]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids="$pids $pid"; log "stopping $n ($pid)"
+    fi
+    rm -f "$f" "$RUN/$n.comm"
+  done
+  for _ in $(seq 1 30); do
+    alive=""; for pid in $pids; do [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] && alive="$alive $pid"; done
+    [ -n "$alive" ] || return 0; sleep 0.5
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $alive 2>/dev/null || true
 }
 
 # 1. kubelet first (so it does not restart pods), then every task in our containerd.
@@ -27,10 +34,10 @@ if [ -S "$CTR_SOCK" ] && ctr_ version >/dev/null 2>&1; then
   for c in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers rm "$c" >/dev/null 2>&1 || true; done
 fi
 # 2. The daemons, by pidfile.
-for d in kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$d"; done
+stop_pid kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd
 # 3. Shims of *our* containerd (their command line names our socket) and anything left in kubepods cgroups.
 for p in /proc/[0-9]*; do
-  if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
+  if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -q -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
 done
 for h in /sys/fs/cgroup/*/; do
   [ -d "$h/kubepods" ] || continue
@@ -42,10 +49,10 @@ for h in /sys/fs/cgroup/*/; do
   done
 done
 # 4. Mounts (deepest first), network namespaces made by our containerd, cgroups.
-for prefix in "$STATE" "$RUN" /var/run/netns/cni-; do
+for prefix in "$STATE" "$RUN" /run/netns/cni- /var/run/netns/cni-; do
   awk -v p="$prefix" 'index($2,p)==1{print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 done
-for n in /var/run/netns/cni-*; do [ -e "$n" ] && rm -f "$n"; done
+for n in /run/netns/cni-*; do [ -e "$n" ] && { rm -f "$n" || { log "WARN: cannot remove $n"; rc=1; }; }; done
 for h in /sys/fs/cgroup/*/; do
   [ -d "$h/kubepods" ] && find "$h/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
   [ -d "$h/kubepods" ] && { log "WARN: could not remove $h/kubepods"; rc=1; }

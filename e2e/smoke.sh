@@ -7,7 +7,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 NS=e2e-smoke
 T0=$(date +%s)
-trap 'rc=$?; if [ $rc -ne 0 ]; then kc -n $NS get all,pvc -o wide >&2 || true; kc -n $NS describe pods >&2 || true; kc get events -n $NS >&2 || true; kc -n $NS logs nats >&2 || true; fi' EXIT
+on_exit() {
+  local rc=$?
+  [ "$rc" -eq 0 ] && return
+  kc -n "$NS" get all,pvc -o wide >&2 || true
+  kc -n "$NS" describe pods >&2 || true
+  kc get events -n "$NS" >&2 || true
+  kc -n "$NS" logs nats >&2 || true
+}
+trap on_exit EXIT
 kc delete ns "$NS" --ignore-not-found --grace-period=0 --force --wait=true >/dev/null 2>&1 || true
 "$E2E_DIR/lib/storage.sh" >/dev/null 2>&1   # recycle PVs released by earlier runs
 
@@ -89,6 +97,9 @@ box() { kc -n $NS exec nats-box -- "$@"; }
 S=nats://nats.$NS.svc.cluster.local:4222
 box nslookup nats.$NS.svc.cluster.local | grep -q Address || die "DNS lookup of the Service failed"
 echo "PASS  Service DNS resolves in-cluster"
+# The Service may lag pod readiness by a kube-proxy sync: wait until a client connection works.
+for i in $(seq 1 30); do box nats -s "$S" rtt >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
+echo "PASS  client connection via Service $S (after ${i} attempt(s))"
 box nats -s "$S" stream add SMOKE --subjects 'smoke.>' --storage file --defaults >/dev/null
 box nats -s "$S" pub smoke.hello "hello from nats-box" >/dev/null 2>&1
 msgs=$(box nats -s "$S" stream info SMOKE --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | head -1)

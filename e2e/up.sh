@@ -12,10 +12,18 @@ dump() {
   for f in "$LOGS"/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler,containerd,coredns,kube-proxy,kubelet}.log; do
     [ -f "$f" ] && { echo "===== $f"; tail -n 40 "$f"; }
   done
-  kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 40 || true
-  kc get nodes,pods -A -o wide 2>&1 || true
+  if [ -f "$KUBECONFIG" ]; then
+    kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 40 || true
+    kc get nodes,pods -A -o wide 2>&1 || true
+  fi
 }
-trap 'rc=$?; [ $rc -eq 0 ] || { dump >&2; log "up.sh FAILED (rc=$rc); run e2e/down.sh to clean up"; }' EXIT
+on_exit() {
+  local rc=$?
+  [ "$rc" -eq 0 ] && return
+  dump >&2
+  log "up.sh FAILED (rc=$rc); run e2e/down.sh to clean up"
+}
+trap on_exit EXIT
 
 # ---------- preflight: one PASS/FAIL line each ----------
 fails=0
@@ -23,9 +31,10 @@ check() { # description command...
   local d=$1; shift
   if "$@" >/dev/null 2>&1; then echo "PASS  $d"; else echo "FAIL  $d"; fails=$((fails+1)); fi
 }
-for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
-  check "binary $b $K8S_VERSION (stamped)" bash -c "'$KBIN/$b' --version 2>/dev/null | grep -q '$K8S_VERSION'"
+for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+  check "binary $b $K8S_VERSION (stamped)" bash -c "'$KBIN/$b' --version 2>/dev/null | grep -qx 'Kubernetes $K8S_VERSION'"
 done
+check "binary kubectl $K8S_VERSION (stamped)" bash -c "'$KBIN/kubectl' version --client 2>/dev/null | grep -qx 'Client Version: $K8S_VERSION'"
 check "coredns binary" test -x "$BIN/coredns"
 check "images.tar built" test -f "$CACHE/images.tar"
 for b in containerd containerd-shim-runc-v2 runc etcd iptables ip6tables conntrack ctr openssl busybox; do check "host tool $b" command -v "$b"; done
@@ -43,7 +52,7 @@ check "uplink interface found" bash -c '[ -n "$(ip route show default | awk "{pr
 "$E2E_DIR/down.sh" || die "cleanup of leftovers failed"
 mkdir -p "$RUN" "$STATE" "$ETC"
 check "ports 2379 2380 6443 10250 10257 10259 free" bash -c '! ss -Hltn | awk "{print \$4}" | grep -Eq ":(2379|2380|6443|10250|10257|10259)$"'
-check "no DNS server on :53 of $NODE_IP" bash -c '! ss -Hlun | awk "{print \$4}" | grep -q "^$NODE_IP:53$"'
+check "no DNS server on :53 of $NODE_IP" bash -c "! ss -Hlun | awk '{print \$4}' | grep -Eq '^($NODE_IP|0\.0\.0\.0|\*):53\$'"
 [ "$fails" = 0 ] || die "port check failed"
 UP=$(ip route show default | awk '{print $5}' | head -1)
 # Egress guard, before anything starts: nothing to/from the pod, service or node ranges may leave via the uplink.
@@ -69,6 +78,7 @@ wait_for() { # description timeout-seconds command...
   local d=$1 t=$2 s; shift 2; s=$(date +%s)
   until "$@" >/dev/null 2>&1; do
     [ $(( $(date +%s) - s )) -lt "$t" ] || die "timeout after ${t}s waiting for $d"
+    for f in "$RUN"/*.pid; do is_alive "$(cat "$f")" || die "$(basename "$f" .pid) exited while waiting for $d"; done
     sleep 1
   done
   log "ready: $d ($(( $(date +%s) - T0 ))s)"
@@ -108,7 +118,8 @@ log "images: $(grep -c ^tagged "$LOGS/load-images.log") references tagged"
 
 start coredns "$BIN/coredns" -conf "$ETC/Corefile"
 start kube-proxy "$KBIN/kube-proxy" --config="$ETC/kube-proxy.yaml" --v=1
-start kubelet "$KBIN/kubelet" --config="$ETC/kubelet.yaml" --kubeconfig="$ETC/kubelet.kubeconfig" \
+# shellcheck disable=SC2086
+start kubelet "$KBIN/kubelet" ${E2E_KUBELET_EXTRA_ARGS:-} --config="$ETC/kubelet.yaml" --kubeconfig="$ETC/kubelet.kubeconfig" \
   --hostname-override="$NODE" --node-ip="$NODE_IP" --root-dir="$STATE/kubelet" --v=1
 wait_for "kube-controller-manager healthz" 60 curl -fsk https://127.0.0.1:10257/healthz
 wait_for "kube-scheduler healthz" 60 curl -fsk https://127.0.0.1:10259/healthz
@@ -120,5 +131,6 @@ kc apply -f "$E2E_DIR/lib/kube-dns.yaml" >/dev/null
 wait_for "CoreDNS ready" 60 curl -fs http://127.0.0.1:18181/ready
 wait_for "CoreDNS answers kubernetes.default" 60 bash -c "busybox nslookup kubernetes.default.svc.cluster.local $NODE_IP | grep -q 10.96.0.1"
 wait_for "kube-proxy rules for kubernetes Service" 60 bash -c "iptables -t nat -S KUBE-SERVICES | grep -q 10.96.0.1/32"
+daemons_alive || die "a daemon exited during bring-up"
 log "cluster up in $(( $(date +%s) - T0 ))s; export KUBECONFIG=$KUBECONFIG"
 echo "UP_SECONDS=$(( $(date +%s) - T0 ))" > "$LOGS/up.timing"

@@ -11,7 +11,7 @@ CLI="$NATS_TOOLS_DIR/nats-$NATSCLI_VERSION"
 [ -x "$SRV" ] && [ -x "$CLI" ] || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
 BB=/bin/busybox
 mkdir -p "$CACHE/src"
-STAMP="$(sha256sum "$SRV" "$CLI" "$BB" "$E2E_DIR/lib/pause.c" "$0" | sha256sum | cut -c1-16)"
+STAMP="$(cat "$SRV" "$CLI" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
 if [ -f "$CACHE/images.stamp" ] && [ "$(cat "$CACHE/images.stamp")" = "$STAMP" ] && [ -f "$CACHE/images.tar" ]; then
   log "images: cached"; exit 0
 fi

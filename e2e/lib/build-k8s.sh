@@ -26,7 +26,7 @@ if [ -n "${K8S_EXTRA_REPLACES:-}" ]; then for r in $K8S_EXTRA_REPLACES; do go mo
 PKGS=""
 for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do PKGS="$PKGS k8s.io/kubernetes/cmd/$c"; done
 log "resolving modules for $K8S (staging $STG, go $GOLINE)"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 go get $(for p in $PKGS; do printf '%s@%s ' "$p" "$K8S"; done)
 COMMIT=$(go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/.*"Hash": "\(.*\)".*/\1/p' | head -1)
 COMMIT=${COMMIT:-unknown}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared settings for the e2e harness scripts. Sourced, not executed.
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$E2E_DIR/.." && pwd)
@@ -28,3 +29,12 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
 kc() { "$KBIN/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
 ctr_() { ctr -a "$CTR_SOCK" -n k8s.io "$@"; }
+is_alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+DAEMONS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kube-proxy kubelet"
+daemons_alive() { # prints FAIL lines for dead daemons; non-zero if any
+  local d bad=0
+  for d in $DAEMONS; do
+    if ! { [ -f "$RUN/$d.pid" ] && is_alive "$(cat "$RUN/$d.pid")"; }; then echo "FAIL  daemon $d is not running (log: $LOGS/$d.log)"; bad=1; fi
+  done
+  return $bad
+}
