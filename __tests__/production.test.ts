@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { CertManagerIssuerKind, Nats, SecurityProfile } from '../lib';
+import { CertManagerIssuerKind, JetStream, Nats, SecurityProfile, Stream } from '../lib';
 import { find, synth } from './support/tools';
 
 // One setting turns on TLS everywhere, NetworkPolicy and required credentials; cert-manager issues the certificates.
@@ -69,9 +69,9 @@ test('nats-box follows: TLS context with the CA and its client certificate, cred
   expect(JSON.parse(nats.natsBox!.contextFiles['context/default.json'])).toEqual({
     description: 'nats client Service',
     url: 'tls://nats:4222',
-    ca: '/etc/nats-box-certs/ca/ca.crt',
-    cert: '/etc/nats-box-certs/client/tls.crt',
-    key: '/etc/nats-box-certs/client/tls.key',
+    ca: '/etc/nats-client-certs/ca/ca.crt',
+    cert: '/etc/nats-client-certs/client/tls.crt',
+    key: '/etc/nats-client-certs/client/tls.key',
   });
   const box = find(manifest, 'Deployment', 'nats-box').spec.template.spec;
   expect(box.containers[0].env).toContainEqual({ name: 'NATS_PASSWORD', valueFrom: { secretKeyRef: { name: 'nats-users', key: 'app' } } });
@@ -83,4 +83,23 @@ test('homelab stays as the seed: no TLS, no users, no NetworkPolicy', () => {
   expect(find(homelab, 'NetworkPolicy')).toBeUndefined();
   expect(find(homelab, 'Certificate')).toBeUndefined();
   expect(find(homelab, 'ConfigMap', 'nats-config').data['nats.conf']).not.toMatch(/tls|authorization|accounts/);
+});
+
+test('the JetStream apply Job connects like nats-box: same user, CA and client certificate', () => {
+  const app = Testing.app();
+  const c = new Chart(app, 'js', { namespace: 'nats' });
+  const secured = new Nats(c, 'nats', {
+    clientTls: true, clientMutualTls: true, certManagerIssuer: 'nats-ca',
+    users: [{ name: 'app', passwordSecretName: 'nats-users' }], natsBoxUser: 'app',
+  });
+  const js = new JetStream(c, 'JetStream', { nats: secured });
+  new Stream(js, 'S', { jetStream: js, name: 'S', subjects: ['s.>'] });
+  const job = find(synth(c), 'Job').spec.template.spec;
+  expect(job.containers[0].env).toEqual(expect.arrayContaining([
+    { name: 'NATS_CA', value: '/etc/nats-client-certs/ca/ca.crt' },
+    { name: 'NATS_CERT', value: '/etc/nats-client-certs/client/tls.crt' },
+    { name: 'NATS_USER', value: 'app' },
+    { name: 'NATS_PASSWORD', valueFrom: { secretKeyRef: { name: 'nats-users', key: 'password' } } },
+  ]));
+  expect(job.volumes.map((v: any) => v.secret?.secretName).filter(Boolean)).toEqual(['nats-tls', 'nats-box-tls']);
 });

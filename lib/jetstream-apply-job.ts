@@ -5,6 +5,7 @@ import type { JetStream } from './jetstream';
 import { APPLY_SCRIPT } from './jetstream-apply-script';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
+import { natsClientSetup } from './nats-client';
 import { NatsSettings } from './settings';
 
 export const COMPONENT_JETSTREAM = 'jetstream';
@@ -38,6 +39,10 @@ export class JetStreamApplyJob extends Construct {
     const s = props.settings;
     const labels = standardLabels(s.name, COMPONENT_JETSTREAM);
     const configMapName = `${s.name}-jetstream`;
+    // Connects like nats-box: same user, CA and client certificate; the CLI reads NATS_CA/NATS_CERT/NATS_KEY.
+    const client = natsClientSetup(s);
+    const tlsEnv = ([['NATS_CA', client.ca], ['NATS_CERT', client.cert], ['NATS_KEY', client.key]] as const)
+      .filter(([, value]) => value !== undefined).map(([name, value]) => ({ name, value }));
     const data = (): { [key: string]: string } => {
       const { plan, files } = props.jetStream._definitions();
       return { 'apply.sh': APPLY_SCRIPT, 'plan': plan.map((line) => `${line}\n`).join(''), ...files };
@@ -72,6 +77,8 @@ export class JetStreamApplyJob extends Construct {
               command: ['sh', `${MOUNT}/apply.sh`, MOUNT],
               env: [
                 { name: 'NATS_URL', value: props.natsUrl },
+                ...tlsEnv,
+                ...client.env,
                 { name: 'JETSTREAM_READY_TIMEOUT', value: `${props.readyTimeoutSeconds}` },
                 // The CLI keeps its state and contexts under these; the root filesystem is read-only.
                 { name: 'HOME', value: '/tmp' },
@@ -84,6 +91,7 @@ export class JetStreamApplyJob extends Construct {
               volumeMounts: [
                 { name: 'definitions', mountPath: MOUNT, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...client.volumeMounts,
               ],
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -95,6 +103,7 @@ export class JetStreamApplyJob extends Construct {
             volumes: [
               { name: 'definitions', configMap: { name: configMapName } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              ...client.volumes,
             ],
           },
         },

@@ -2,12 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from './k8s';
 import { COMPONENT_BOX, selectorLabels, standardLabels } from './labels';
+import { natsClientSetup } from './nats-client';
 import { NatsSettings } from './settings';
 
 /** Where the nats CLI looks for contexts: `$XDG_CONFIG_HOME/nats/`. */
 const CONFIG_HOME = '/etc/nats-box';
-const CA_DIR = '/etc/nats-box-certs/ca';
-const CERT_DIR = '/etc/nats-box-certs/client';
 
 /**
  * A nats-box Deployment for operating the servers with the nats CLI:
@@ -26,31 +25,12 @@ export class NatsBox extends Construct {
     const selector = selectorLabels(s.name, COMPONENT_BOX);
     const labels = standardLabels(s.name, COMPONENT_BOX);
 
-    const tls = s.security.tls?.client ? s.security.tls : undefined;
-    const user = s.security.natsBoxUser;
-    const context = {
-      description: `${s.name} client Service`,
-      url: `${tls ? 'tls' : 'nats'}://${s.name}:${s.clientPort}`,
-      ca: tls?.caSecretName ? `${CA_DIR}/ca.crt` : undefined,
-      cert: tls?.mutual ? `${CERT_DIR}/tls.crt` : undefined,
-      key: tls?.mutual ? `${CERT_DIR}/tls.key` : undefined,
-    };
+    const client = natsClientSetup(s);
+    const context = { description: `${s.name} client Service`, url: client.url, ca: client.ca, cert: client.cert, key: client.key };
     this.contextFiles = {
       'context.txt': 'default',
       'context/default.json': JSON.stringify(context, null, 2),
     };
-    // The CLI takes the user's credentials from NATS_USER / NATS_PASSWORD on top of the context.
-    const credentials = user ? [
-      { name: 'NATS_USER', value: user.name },
-      { name: 'NATS_PASSWORD', valueFrom: { secretKeyRef: { name: user.passwordSecretName!, key: user.passwordSecretKey ?? 'password' } } },
-    ] : [];
-    const secretVolume = (name: string, secretName: string, keys: string[]) => ({
-      name, secret: { secretName, items: keys.map((key) => ({ key, path: key })) },
-    });
-    const certVolumes = [
-      ...(tls?.caSecretName ? [{ volume: secretVolume('tls-ca', tls.caSecretName, ['ca.crt']), mountPath: CA_DIR }] : []),
-      ...(tls?.mutual ? [{ volume: secretVolume('tls-client', tls.natsBoxSecretName!, ['tls.crt', 'tls.key']), mountPath: CERT_DIR }] : []),
-    ];
     // ConfigMap keys cannot hold '/': store flat keys and map them back to paths in the volume.
     const key = (path: string) => path.replace(/[/]/g, '_');
     const configMapName = `${name}-contexts`;
@@ -86,7 +66,7 @@ export class NatsBox extends Construct {
               env: [
                 { name: 'XDG_CONFIG_HOME', value: CONFIG_HOME },
                 { name: 'HOME', value: '/tmp' },
-                ...credentials,
+                ...client.env,
               ],
               resources: {
                 requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
@@ -95,7 +75,7 @@ export class NatsBox extends Construct {
               volumeMounts: [
                 { name: 'contexts', mountPath: `${CONFIG_HOME}/nats`, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
-                ...certVolumes.map((c) => ({ name: c.volume.name, mountPath: c.mountPath, readOnly: true })),
+                ...client.volumeMounts,
               ],
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -113,7 +93,7 @@ export class NatsBox extends Construct {
                 },
               },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-              ...certVolumes.map((c) => c.volume),
+              ...client.volumes,
             ],
           },
         },
