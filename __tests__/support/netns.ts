@@ -126,7 +126,8 @@ export class PodCluster {
   private readonly servers = new Map<string, { child: ChildProcess; exited: Promise<void>; log: string }>();
   private locked = false;
 
-  public constructor(public readonly pods: Pod[]) {}
+  /** @param client how the nats CLI reaches the pod's own server (TLS clusters pass a tls:// URL and a CA) */
+  public constructor(public readonly pods: Pod[], private readonly client: string[] = ['--server', 'nats://127.0.0.1:4222']) {}
 
   public pod(name: string): Pod {
     const pod = this.pods.find((p) => p.name === name);
@@ -222,7 +223,7 @@ export class PodCluster {
 
   /** The nats CLI, run in the pod's network namespace against the server on its loopback. */
   public nats(pod: string, args: string[], timeoutMs = 15_000): Promise<Run> {
-    return runIn(pod, [natsCli(), '--server', 'nats://127.0.0.1:4222', '--timeout', '5s', ...args], timeoutMs);
+    return runIn(pod, [natsCli(), ...this.client, '--timeout', '5s', ...args], timeoutMs);
   }
 
   public isRunning(pod: string): boolean {
