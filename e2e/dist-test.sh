@@ -24,7 +24,7 @@ warn=0
 for f in "${FILES[@]}"; do
   out=$(kc apply -f "$f" 2>&1) || { echo "$out" >&2; die "kubectl apply -f $f failed"; }
   echo "$out"
-  if echo "$out" | grep -qi '^warning'; then warn=1; fi
+  if echo "$out" | has -i '^warning'; then warn=1; fi
 done
 [ "$warn" = 0 ] && echo "PASS  kubectl apply printed no warnings" || echo "WARN  kubectl apply printed warnings (see above)"
 REPL=$(kc -n "$NS" get sts nats -o jsonpath='{.spec.replicas}')
@@ -37,14 +37,26 @@ S=nats://nats.$NS.svc.cluster.local:4222
 OPT=()
 if [ -n "${NATS_CREDS_ARGS:-}" ]; then read -r -a OPT <<< "$NATS_CREDS_ARGS"; fi
 # The Service may lag pod readiness by a kube-proxy sync: wait until a client connection works.
-for i in $(seq 1 30); do box nats -s "$S" "${OPT[@]}" rtt >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
+for i in $(seq 1 30); do box nats -s "$S" "${OPT[@]}" server check connection >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
 echo "PASS  client connection via Service $S (after ${i} attempt(s))"
 box nats -s "$S" "${OPT[@]}" server check jetstream 2>&1 | tail -3 || true
 box nats -s "$S" "${OPT[@]}" stream add E2E --subjects 'e2e.>' --storage file --replicas "$REPL" --defaults >/dev/null
 for i in 1 2 3; do box nats -s "$S" "${OPT[@]}" pub e2e.msg "m$i" >/dev/null 2>&1; done
-msgs=$(box nats -s "$S" "${OPT[@]}" stream info E2E --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | head -1)
+msgs=$(box nats -s "$S" "${OPT[@]}" stream info E2E --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | awk 'NR==1')
 [ "$msgs" = 3 ] || die "expected 3 messages in stream E2E (R$REPL), got '$msgs'"
 echo "PASS  JetStream stream E2E (R$REPL) holds 3 messages published via Service nats"
+if [ "$REPL" -ge 3 ]; then
+  # Lose one server (graceful delete: preStop lame duck), keep serving the R$REPL stream, get the pod back.
+  kc -n "$NS" delete pod nats-0 --wait=true --timeout=120s >/dev/null
+  box nats -s "$S" "${OPT[@]}" pub e2e.msg m4 >/dev/null 2>&1 || die "publish failed while nats-0 was replaced"
+  kc -n "$NS" rollout status sts/nats --timeout=180s >/dev/null
+  for i in $(seq 1 30); do
+    msgs=$(box nats -s "$S" "${OPT[@]}" stream info E2E --json 2>/dev/null | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | awk 'NR==1' || true)
+    [ "$msgs" = 4 ] && break; sleep 1
+  done
+  [ "$msgs" = 4 ] || die "expected 4 messages after replacing nats-0, got '$msgs'"
+  echo "PASS  R$REPL stream kept serving while nats-0 was deleted and recreated (4 messages)"
+fi
 box nats -s "$S" "${OPT[@]}" stream rm E2E -f >/dev/null
 if [ -n "$(kc -n "$NS" get jobs -o name 2>/dev/null)" ]; then
   kc -n "$NS" wait --for=condition=complete job --all --timeout="${JOB_TIMEOUT:-180s}"

@@ -37,7 +37,7 @@ fi
 stop_pid kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd
 # 3. Shims of *our* containerd (their command line names our socket) and anything left in kubepods cgroups.
 for p in /proc/[0-9]*; do
-  if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -q -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
+  if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | has -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
 done
 for h in /sys/fs/cgroup/*/; do
   [ -d "$h/kubepods" ] || continue
@@ -61,26 +61,35 @@ done
 ip link show cni0 >/dev/null 2>&1 && ip link del cni0
 rm -rf /var/lib/cni/networks/k8s-e2e /var/lib/cni/results
 # 6. Egress guard: read counters BEFORE touching iptables, then remove KUBE-/CNI- chains and the guard.
-if iptables -t mangle -S POSTROUTING | grep -q k8s-e2e-guard; then
+if iptables -t mangle -S POSTROUTING | has k8s-e2e-guard; then
   leaks=$(iptables -t mangle -L POSTROUTING -v -n -x | awk '/k8s-e2e-guard/{s+=$1} END{print s+0}')
   iptables -t mangle -L POSTROUTING -v -n -x | grep -E 'pkts|k8s-e2e-guard' >&2
   if [ "$leaks" != 0 ]; then log "FAIL: egress guard dropped $leaks packet(s) headed out of the machine"; rc=3
   else log "PASS: egress guard counters are zero"; fi
 fi
 for ipt in iptables ip6tables; do
-  if "${ipt}-save" | grep -qE 'KUBE-|CNI-'; then "${ipt}-save" | grep -vE 'KUBE-|CNI-' | "${ipt}-restore"; fi
+  if "${ipt}-save" | has -E 'KUBE-|CNI-'; then "${ipt}-save" | grep -vE 'KUBE-|CNI-' | "${ipt}-restore"; fi
 done
-while rule=$(iptables -t mangle -S POSTROUTING | grep k8s-e2e-guard | head -1) && [ -n "$rule" ]; do
+mapfile -t rules < <(iptables -t mangle -S POSTROUTING | grep -- k8s-e2e-guard || true)
+for rule in "${rules[@]}"; do
   # shellcheck disable=SC2086
   eval iptables -t mangle ${rule/-A/-D}
 done
 # 7. Node IP, sysctls, state.
-ip addr show dev lo | grep -q "$NODE_IP/32" && ip addr del "$NODE_IP/32" dev lo
+ip addr show dev lo | has "$NODE_IP/32" && ip addr del "$NODE_IP/32" dev lo
 if [ -f /var/lib/k8s-e2e.sysctl ]; then
   while read -r k v; do sysctl -qw "$k=$v" >/dev/null || true; done < /var/lib/k8s-e2e.sysctl
   rm -f /var/lib/k8s-e2e.sysctl
   log "sysctls restored"
 fi
 rm -rf "$STATE" "$RUN" /dev/shm/k8s-e2e-etcd /tmp/hostpath_pv
+# 8. Verify the host is clean.
+left=""
+[ "$(iptables-save | grep -cE 'KUBE-|CNI-|k8s-e2e-guard' || true)" = 0 ] || left="$left iptables"
+[ "$(ip6tables-save | grep -cE 'KUBE-|CNI-' || true)" = 0 ] || left="$left ip6tables"
+[ "$(ip -4 addr show dev lo | grep -c "$NODE_IP/32" || true)" = 0 ] || left="$left lo-address"
+ip link show cni0 >/dev/null 2>&1 && left="$left cni0"
+for d in $DAEMONS; do [ -e "$RUN/$d.pid" ] && left="$left $d"; done
+if [ -n "$left" ]; then log "FAIL: leftovers after teardown:$left"; [ "$rc" != 0 ] || rc=1; fi
 log "down: done (rc=$rc)"
 exit "$rc"

@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 ctr_ version >/dev/null 2>&1 || die "containerd is not running (run e2e/up.sh)"
-if ! ctr_ images ls -q | grep -qx 'local.test/img:nats'; then
+if ! ctr_ images ls -q | has -x 'local.test/img:nats'; then
   ctr_ images import --base-name local.test/img "$CACHE/images.tar" >/dev/null
 fi
 NATS_TAG="${NATS_SERVER_VERSION#v}-alpine"

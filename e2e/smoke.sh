@@ -35,7 +35,7 @@ Y
 if out=$(kc -n $NS run root-pod --image=docker.io/library/nats:${NATS_SERVER_VERSION#v}-alpine --restart=Never 2>&1); then
   die "PSA did not reject a root pod: $out"
 fi
-echo "$out" | grep -q 'violates PodSecurity "restricted' || die "unexpected error: $out"
+echo "$out" | has 'violates PodSecurity "restricted' || die "unexpected error: $out"
 echo "PASS  PSA restricted rejects a non-compliant pod"
 
 # 2. nats-server (JetStream, file store on a default-class PVC) + nats-box, both restricted-compliant.
@@ -95,22 +95,22 @@ echo "PASS  non-root nats-server Ready on a default-class PVC ($(kc -n $NS get p
 # 3. Publish through the Service DNS name into a file-backed stream; read it back.
 box() { kc -n $NS exec nats-box -- "$@"; }
 S=nats://nats.$NS.svc.cluster.local:4222
-box nslookup nats.$NS.svc.cluster.local | grep -q Address || die "DNS lookup of the Service failed"
+box nslookup nats.$NS.svc.cluster.local | has Address || die "DNS lookup of the Service failed"
 echo "PASS  Service DNS resolves in-cluster"
 # The Service may lag pod readiness by a kube-proxy sync: wait until a client connection works.
-for i in $(seq 1 30); do box nats -s "$S" rtt >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
+for i in $(seq 1 30); do box nats -s "$S" server check connection >/dev/null 2>&1 && break; [ "$i" -lt 30 ] || die "cannot connect to $S"; sleep 1; done
 echo "PASS  client connection via Service $S (after ${i} attempt(s))"
 box nats -s "$S" stream add SMOKE --subjects 'smoke.>' --storage file --defaults >/dev/null
 box nats -s "$S" pub smoke.hello "hello from nats-box" >/dev/null 2>&1
-msgs=$(box nats -s "$S" stream info SMOKE --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | head -1)
+msgs=$(box nats -s "$S" stream info SMOKE --json | sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' | awk 'NR==1')
 [ "$msgs" = 1 ] || die "expected 1 message in stream SMOKE, got '$msgs'"
 got=$(box nats -s "$S" stream get SMOKE 1 --raw 2>/dev/null || box nats -s "$S" stream get SMOKE 1 2>&1)
-echo "$got" | grep -q "hello from nats-box" || die "stream get did not return the message: $got"
+echo "$got" | has "hello from nats-box" || die "stream get did not return the message: $got"
 echo "PASS  nats-box -> Service -> nats-server JetStream file store (1 message persisted)"
 PV=$(kc -n $NS get pvc data -o jsonpath='{.spec.volumeName}')
 D=$STATE/pv/${PV#local-}
-find "$D" -path '*SMOKE*' -name '*.blk' | head -1 | grep -q . || die "no JetStream block file in $D"
-echo "PASS  JetStream data on the host PV: $(stat -c '%U:%G %a' "$D") $(find "$D" -name '*.blk' | head -1)"
+find "$D" -path '*SMOKE*' -name '*.blk' | has . || die "no JetStream block file in $D"
+echo "PASS  JetStream data on the host PV: $(stat -c '%U:%G %a' "$D") $(find "$D" -name '*.blk' -print -quit)"
 
 # 4. The hostpath class ignores fsGroup: uid 1000 cannot write (what the library's opt-in fix must handle).
 if box sh -c 'touch /hostpath/x' 2>/dev/null; then echo "NOTE  hostpath volume was writable by uid 1000 (fsGroup honoured?)";

@@ -54,7 +54,7 @@ mkdir -p "$RUN" "$STATE" "$ETC"
 check "ports 2379 2380 6443 10250 10257 10259 free" bash -c '! ss -Hltn | awk "{print \$4}" | grep -Eq ":(2379|2380|6443|10250|10257|10259)$"'
 check "no DNS server on :53 of $NODE_IP" bash -c "! ss -Hlun | awk '{print \$4}' | grep -Eq '^($NODE_IP|0\.0\.0\.0|\*):53\$'"
 [ "$fails" = 0 ] || die "port check failed"
-UP=$(ip route show default | awk '{print $5}' | head -1)
+UP=$(ip route show default | awk 'NR==1{print $5}')
 # Egress guard, before anything starts: nothing to/from the pod, service or node ranges may leave via the uplink.
 for r in "-s 10.244.0.0/16" "-d 10.244.0.0/16" "-d 10.96.0.0/16" "-s 10.254.0.0/16" "-d 10.254.0.0/16"; do
   # shellcheck disable=SC2086

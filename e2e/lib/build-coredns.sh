@@ -36,5 +36,5 @@ go mod edit -go="$(awk '$1=="go"{print $2}' "$MOD")"
 go get "github.com/coredns/coredns@$COREDNS_VERSION"
 go mod tidy
 go build -trimpath -ldflags "-s -w" -o "$BIN/coredns" .
-"$BIN/coredns" -version | head -1
+"$BIN/coredns" -version
 echo "$STAMP" > "$W/stamp"

@@ -28,7 +28,7 @@ for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
 log "resolving modules for $K8S (staging $STG, go $GOLINE)"
 # shellcheck disable=SC2046
 go get $(for p in $PKGS; do printf '%s@%s ' "$p" "$K8S"; done)
-COMMIT=$(go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/.*"Hash": "\(.*\)".*/\1/p' | head -1)
+COMMIT=$(go mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/.*"Hash": "\(.*\)".*/\1/p' | awk 'NR==1')
 COMMIT=${COMMIT:-unknown}
 MIN=$(echo "$K8S" | cut -d. -f2)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -40,6 +40,6 @@ log "compiling (this is the long part)"
 mkdir -p "$KBIN"
 # shellcheck disable=SC2086
 go build -trimpath -ldflags "$LDF" -o "$KBIN/" $PKGS
-"$KBIN/kube-apiserver" --version | grep -qx "Kubernetes $K8S" || die "version not stamped: $("$KBIN/kube-apiserver" --version)"
+"$KBIN/kube-apiserver" --version | has -x "Kubernetes $K8S" || die "version not stamped: $("$KBIN/kube-apiserver" --version)"
 echo "$STAMP" > "$W/stamp"
 log "k8s $K8S built: $(ls "$KBIN" | tr '\n' ' ')"

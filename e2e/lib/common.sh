@@ -38,3 +38,5 @@ daemons_alive() { # prints FAIL lines for dead daemons; non-zero if any
   done
   return $bad
 }
+# `grep -q` in a pipeline under pipefail can fail through SIGPIPE on the writer; this reads all input.
+has() { grep -c "$@" >/dev/null; }
