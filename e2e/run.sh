@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CI entry point: build (cached) -> up -> smoke -> library manifests -> down.
 # Always tears down; fails if any step, a daemon, or the egress guard check fails.
-#   E2E_DIST_DIRS="d1 d2"  manifest directories to test one after another (default: <repo>/dist if it has *.yaml)
+#   E2E_DIST_DIRS="d1 d2"  manifest directories to test one after another (default: synthesize dist/ (1 replica),
+#                          a 3-replica cluster in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
+#   E2E_TEST=verify        per directory: verify (e2e/verify.sh, the seed's checks; default) or dist-test
+#   E2E_PROD=1             also the production variant (e2e/verify/prod.sh: TLS, users, accounts) in nats-prod
 #   E2E_SKIP_DIST=1        skip the library manifests
 #   E2E_BUILD_TIMEOUT=N    seconds for build.sh (default 3600; a cold build takes ~20-30 min on 2 cores)
 #   E2E_BUILD_BUDGET=N     if the Kubernetes binaries are not cached and N < 2400, print a visible SKIP and exit 0
@@ -18,13 +21,31 @@ rc=0
 if timeout 600 "$D/up.sh"; then
   timeout 600 "$D/smoke.sh" || rc=1
   if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_DIST:-}" ]; then
-    for dir in ${E2E_DIST_DIRS:-$REPO_DIR/dist}; do
+    dirs=${E2E_DIST_DIRS:-}
+    if [ -z "$dirs" ]; then
+      S=$(mktemp -d /tmp/e2e-synth.XXXXXX)
+      ( cd "$REPO_DIR" && timeout 300 npx cdk8s synth --no-check-upgrade >/dev/null \
+        && NATS_REPLICAS=3 NATS_NAMESPACE=nats-r3 timeout 300 npx cdk8s synth --no-check-upgrade -o "$S/r3" >/dev/null \
+        && NATS_STORAGE_CLASS=hostpath NATS_PREPARE_VOLUME_OWNERSHIP=true NATS_NAMESPACE=nats-hp \
+           timeout 300 npx cdk8s synth --no-check-upgrade -o "$S/hostpath" >/dev/null ) || { echo "FAIL  cdk8s synth"; rc=1; }
+      dirs="$REPO_DIR/dist $S/r3 $S/hostpath"
+    fi
+    for dir in $dirs; do
+      [ "$rc" = 0 ] || break
       shopt -s nullglob; files=("$dir"/*.yaml); shopt -u nullglob
       if [ ${#files[@]} -eq 0 ]; then echo "SKIP  no manifests in $dir"; continue; fi
       echo "==== library manifests: $dir"
-      kc delete ns "${NATS_NAMESPACE:-nats}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
-      timeout 900 "$D/dist-test.sh" "${files[@]}" || { rc=1; break; }
+      if [ "${E2E_TEST:-verify}" = dist-test ]; then
+        kc delete ns "${NATS_NAMESPACE:-nats}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
+        timeout 900 "$D/dist-test.sh" "${files[@]}" || { rc=1; break; }
+      else
+        VERIFY_LOAD_IMAGES=1 VERIFY_RECYCLE_PVS=1 VERIFY_KEEP=0 timeout 900 "$D/verify.sh" "$dir" || { rc=1; break; }
+      fi
     done
+    if [ "$rc" = 0 ] && [ -n "${E2E_PROD:-}" ]; then
+      echo "==== production variant"
+      VERIFY_RECYCLE_PVS=1 VERIFY_KEEP=0 timeout 900 "$D/verify/prod.sh" || rc=1
+    fi
   fi
   daemons_alive || rc=1
 else
