@@ -110,7 +110,7 @@ describe('homelab: one server', () => {
   });
 
   test('homelab requests, no limits, no GOMEMLIMIT', () => {
-    expect(server(manifest).resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: {} });
+    expect(server(manifest).resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
     expect(server(manifest).env.map((e: any) => e.name)).not.toContain('GOMEMLIMIT');
   });
 

@@ -101,12 +101,14 @@ export class NatsStatefulSet extends Construct {
       })),
     ];
 
+    const limits = {
+      ...(s.cpuLimit ? { cpu: k8s.Quantity.fromString(s.cpuLimit) } : {}),
+      ...(s.memoryLimit ? { memory: k8s.Quantity.fromString(s.memoryLimit) } : {}),
+    };
     const resources = {
       requests: { cpu: k8s.Quantity.fromString(s.cpuRequest), memory: k8s.Quantity.fromString(s.memoryRequest) },
-      limits: {
-        ...(s.cpuLimit ? { cpu: k8s.Quantity.fromString(s.cpuLimit) } : {}),
-        ...(s.memoryLimit ? { memory: k8s.Quantity.fromString(s.memoryLimit) } : {}),
-      },
+      // An empty map would be dropped by the API server, and kubectl would then re-apply it every time.
+      limits: Object.keys(limits).length > 0 ? limits : undefined,
     };
 
     const claimName = `${s.name}-js`;
