@@ -39,12 +39,12 @@ if timeout 600 "$D/up.sh"; then
         kc delete ns "${NATS_NAMESPACE:-nats}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
         timeout 900 "$D/dist-test.sh" "${files[@]}" || { rc=1; break; }
       else
-        VERIFY_LOAD_IMAGES=1 VERIFY_RECYCLE_PVS=1 VERIFY_KEEP=0 timeout 900 "$D/verify.sh" "$dir" || { rc=1; break; }
+        VERIFY_LOAD_IMAGES=1 VERIFY_RECYCLE_PVS=1 timeout 900 "$D/verify.sh" "$dir" || { rc=1; break; }
       fi
     done
     if [ "$rc" = 0 ] && [ -n "${E2E_PROD:-}" ]; then
       echo "==== production variant"
-      VERIFY_RECYCLE_PVS=1 VERIFY_KEEP=0 timeout 900 "$D/verify/prod.sh" || rc=1
+      VERIFY_RECYCLE_PVS=1 timeout 900 "$D/verify/prod.sh" || rc=1
     fi
   fi
   daemons_alive || rc=1

@@ -11,7 +11,7 @@
 # curl for HTTPS monitoring. Only 127.0.0.1 port-forwards are opened on this machine.
 #
 # Environment:
-#   VERIFY_KEEP=1            keep the namespace (same as --keep); a failure keeps it too unless VERIFY_KEEP=0
+#   VERIFY_KEEP=1            keep the namespace (same as --keep); VERIFY_KEEP=on-failure keeps it only after a FAIL
 #   VERIFY_READY_TIMEOUT=300 seconds for all pods to become Ready
 #   VERIFY_PERSIST_MSGS=100  messages published before the pods are deleted
 #   VERIFY_VENV=DIR          venv for nats-py (default /var/cache/nats-cdk8s/verify-venv, or ~/.cache/...)
@@ -83,10 +83,12 @@ stop_portfwds() {
 cleanup() { stop_portfwds; rm -rf "$TMP"; }
 finish() {
   local code=0
-  [ "$FAILS" -eq 0 ] || { code=1; dump; }
+  [ "$FAILS" -eq 0 ] || code=1
+  # diagnostics only for a deployment this run applied (never for a namespace it refused to touch)
+  if [ "$code" -ne 0 ] && [ -n "${CREATED_NS:-}" ]; then dump; fi
   stop_portfwds
   if [ -n "${CREATED_NS:-}" ]; then
-    if [ "${KEEP:-}" = 1 ] || { [ "$code" -ne 0 ] && [ "${KEEP:-}" != 0 ]; }; then
+    if [ "${KEEP:-}" = 1 ] || { [ "$code" -ne 0 ] && [ "${KEEP:-}" = on-failure ]; }; then
       echo "kept namespace $NS (delete it with: kubectl delete ns $NS)"
     else
       local t; t=$(now)
