@@ -5,6 +5,7 @@ import type { JetStream } from './jetstream';
 import { APPLY_SCRIPT } from './jetstream-apply-script';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
 import { natsClientSetup } from './nats-client';
 import { NatsSettings } from './settings';
 
@@ -64,12 +65,7 @@ export class JetStreamApplyJob extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             imagePullSecrets: s.imagePullSecrets.length > 0 ? s.imagePullSecrets.map((secret) => ({ name: secret })) : undefined,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPod(1000, 1000),
             containers: [{
               name: 'apply',
               image: s.natsBoxImage,
@@ -93,12 +89,7 @@ export class JetStreamApplyJob extends Construct {
                 { name: 'tmp', mountPath: '/tmp' },
                 ...client.volumeMounts,
               ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: RESTRICTED_CONTAINER,
             }],
             volumes: [
               { name: 'definitions', configMap: { name: configMapName } },

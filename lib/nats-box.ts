@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from './k8s';
 import { COMPONENT_BOX, selectorLabels, standardLabels } from './labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
 import { natsClientSetup } from './nats-client';
 import { NatsSettings } from './settings';
 
@@ -51,12 +52,7 @@ export class NatsBox extends Construct {
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 5,
             imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPod(1000, 1000),
             containers: [{
               name: 'nats-box',
               image: s.natsBoxImage,
@@ -77,12 +73,7 @@ export class NatsBox extends Construct {
                 { name: 'tmp', mountPath: '/tmp' },
                 ...client.volumeMounts,
               ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: RESTRICTED_CONTAINER,
             }],
             volumes: [
               {

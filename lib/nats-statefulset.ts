@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from './k8s';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
 import { ConfVariable, TlsConfig, UserConfig, renderNatsConfig } from './nats-config';
 import { HealthCheck } from './nats-props';
 import { UserSettings } from './security';
@@ -155,12 +156,10 @@ export class NatsStatefulSet extends Construct {
             terminationGracePeriodSeconds: s.lameDuckGracePeriodSeconds + s.lameDuckDurationSeconds + SHUTDOWN_MARGIN_SECONDS,
             imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
             securityContext: {
-              runAsNonRoot: true,
-              runAsUser: s.runAsUser,
-              runAsGroup: s.runAsGroup,
+              ...restrictedPod(s.runAsUser, s.runAsGroup),
+              // The claim is made writable for the server's group, re-owned only when its root does not match.
               fsGroup: s.runAsGroup,
               fsGroupChangePolicy: 'OnRootMismatch',
-              seccompProfile: { type: 'RuntimeDefault' },
             },
             topologySpreadConstraints: [{
               maxSkew: 1,
@@ -199,12 +198,7 @@ export class NatsStatefulSet extends Construct {
               startupProbe: probe(s.startupCheck, 3, 300),
               readinessProbe: probe(HealthCheck.SERVER_ONLY, 10, 3),
               livenessProbe: probe(HealthCheck.JETSTREAM_ENABLED, 30, 3),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: RESTRICTED_CONTAINER,
             }],
             volumes: [
               { name: 'config', configMap: { name: configMapName } },
