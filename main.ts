@@ -2,7 +2,7 @@
 // environment (see README), so another size of deployment needs no code change:
 //   NATS_REPLICAS=3 npm run synth
 import { App, Chart } from 'cdk8s';
-import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, StorageType, Stream } from './lib';
+import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, NatsMigrationJob, StorageType, Stream } from './lib';
 import { propsFromEnv } from './lib/env-props';
 
 const app = new App(); // writes to dist/, or to $CDK8S_OUTDIR when the cdk8s CLI sets it
@@ -20,6 +20,13 @@ const myStream = new Stream(jetStream, 'MyStream', {
   replicas: nats.nats.settings.replicas,
 });
 myStream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.ALL });
+
+// `npm run migrate` (scripts/migrate-to-cluster.sh) adds the Job that moves a standalone deployment's data into
+// the cluster; it synthesizes into its own directory, so dist/ never holds the Job.
+if (process.env.MIGRATE_FROM_STANDALONE === 'true') {
+  const migration = new Chart(app, 'migration', { namespace: nats.namespace, disableResourceNameHashes: true });
+  new NatsMigrationJob(migration, 'Migration', { nats: nats.nats });
+}
 app.synth();
 
 function applyMode(value: string | undefined): JetStreamApplyMode {

@@ -122,7 +122,10 @@ describe('homelab: one server', () => {
   test('soft spread over nodes', () => {
     expect(podSpec(manifest).topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
-      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'server' } },
+      labelSelector: { matchLabels: {
+        'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats', 'app.kubernetes.io/component': 'server',
+        'nats.cdk8s.io/topology': 'standalone',
+      } },
     }]);
   });
 
@@ -147,6 +150,29 @@ describe('homelab: one server', () => {
 
 describe('3-node cluster', () => {
   const { manifest } = build({ replicas: 3 });
+
+  // A clustered server deletes a standalone store's streams as orphans: the switch must never happen in place.
+  test('standalone and cluster cannot be switched in place: selector, claims and ConfigMap differ', () => {
+    const standalone = build({}).manifest;
+    const [one, three] = [standalone, manifest].map((m) => find(m, 'StatefulSet').spec);
+    expect(one.selector.matchLabels['nats.cdk8s.io/topology']).toBe('standalone');
+    expect(three.selector.matchLabels['nats.cdk8s.io/topology']).toBe('cluster');
+    expect(one.volumeClaimTemplates[0].metadata.name).toBe('nats-js');
+    expect(three.volumeClaimTemplates[0].metadata.name).toBe('nats-cluster-js');
+    expect(three.template.spec.volumes[0]).toEqual({ name: 'config', configMap: { name: 'nats-cluster-config' } });
+    expect(one.template.spec.volumes[0]).toEqual({ name: 'config', configMap: { name: 'nats-config' } });
+    // The Services select servers of either topology, so clients keep the same address across a migration.
+    for (const service of manifest.filter((o) => o.kind === 'Service')) {
+      expect(service.spec.selector).not.toHaveProperty(['nats.cdk8s.io/topology']);
+    }
+  });
+
+  test('5 servers keep the cluster topology: growing a cluster is an in-place change', () => {
+    const five = find(build({ replicas: 5 }).manifest, 'StatefulSet').spec;
+    const three = find(manifest, 'StatefulSet').spec;
+    expect(five.selector).toEqual(three.selector);
+    expect(five.volumeClaimTemplates).toEqual(three.volumeClaimTemplates);
+  });
 
   test('snapshot', () => {
     expect(manifest).toMatchSnapshot();
@@ -240,9 +266,9 @@ describe('options', () => {
   test('another name renames everything consistently', () => {
     const { manifest } = build({ name: 'events', replicas: 3, serverNamePrefix: 'east-' });
     expect(manifest.map((o) => o.metadata.name)).toEqual([
-      'events-config', 'events', 'events', 'events-headless', 'events', 'events-box-contexts', 'events-box',
+      'events-cluster-config', 'events', 'events', 'events-headless', 'events', 'events-box-contexts', 'events-box',
     ]);
-    expect(confOf(manifest, 'events-config')).toContain('"nats://events-2.events-headless:6222"');
+    expect(confOf(manifest, 'events-cluster-config')).toContain('"nats://events-2.events-headless:6222"');
     expect(server(manifest).env[1]).toEqual({ name: 'SERVER_NAME', value: 'east-$(POD_NAME)' });
   });
 

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { CertManagerIssuerKind, JetStream, Nats, SecurityProfile, Stream } from '../lib';
-import { find, synth } from './support/tools';
+import { confOf, find, synth } from './support/tools';
 
 // One setting turns on TLS everywhere, NetworkPolicy and required credentials; cert-manager issues the certificates.
 const chart = new Chart(Testing.app(), 'prod', { namespace: 'nats' });
@@ -21,7 +21,7 @@ const nats = new Nats(chart, 'nats', {
   monitoringNamespace: 'monitoring',
 });
 const manifest = synth(chart);
-const conf: string = find(manifest, 'ConfigMap', 'nats-config').data['nats.conf'];
+const conf = confOf(manifest);
 const pod = find(manifest, 'StatefulSet').spec.template.spec;
 
 test('snapshot', () => {
@@ -56,11 +56,13 @@ test('accounts, users with passwords from the Secret, system account', () => {
 
 test('NetworkPolicy: 4222 from the namespace and jupyterhub, 6222 between servers, 8222 from the namespace and monitoring', () => {
   const policy = find(manifest, 'NetworkPolicy', 'nats').spec;
-  const servers = find(manifest, 'StatefulSet').spec.selector;
-  expect(policy.podSelector).toEqual(servers);
+  // The servers of either topology (the selector minus nats.cdk8s.io/topology), so a migration keeps the policy.
+  const { 'nats.cdk8s.io/topology': topology, ...servers } = find(manifest, 'StatefulSet').spec.selector.matchLabels;
+  expect(topology).toBe('cluster');
+  expect(policy.podSelector).toEqual({ matchLabels: servers });
   expect(policy.ingress).toEqual([
     { ports: [{ protocol: 'TCP', port: 4222 }], from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'jupyterhub' } } }] },
-    { ports: [{ protocol: 'TCP', port: 6222 }], from: [{ podSelector: servers }] },
+    { ports: [{ protocol: 'TCP', port: 6222 }], from: [{ podSelector: { matchLabels: servers } }] },
     { ports: [{ protocol: 'TCP', port: 8222 }], from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
   ]);
 });

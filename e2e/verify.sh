@@ -151,9 +151,11 @@ for i in $(seq 1 60); do box nats stream ls --names >/dev/null 2>&1 && break; [ 
 pass "JetStream API answers ($(since "$T_APPLY")s after apply)"
 
 # The JetStream store: the server's user can write it (fsGroup, or the prepare-volume init container).
+# Claims are <template>-<sts>-<n>; the template differs between standalone and cluster (lib/topology.ts).
+CLAIM=$(kubectl -n "$NS" get sts "$STS" -o jsonpath='{.spec.volumeClaimTemplates[0].metadata.name}')
 for p in $(seq 0 $((REPL - 1))); do
   w=$(timeout 30 kubectl -n "$NS" exec "$STS-$p" -c nats -- sh -c 'touch /data/.verify-w && rm /data/.verify-w && echo "uid $(id -u) writes /data ($(stat -c "%u:%g %a" /data))"' 2>&1)
-  case $w in uid*writes*) pass "$STS-$p JetStream store: $w, claim class $(kubectl -n "$NS" get pvc "$STS-js-$STS-$p" -o jsonpath='{.spec.storageClassName}' 2>/dev/null)" ;; *) fail "$STS-$p JetStream store not writable: $w" ;; esac
+  case $w in uid*writes*) pass "$STS-$p JetStream store: $w, claim class $(kubectl -n "$NS" get pvc "$CLAIM-$STS-$p" -o jsonpath='{.spec.storageClassName}' 2>/dev/null)" ;; *) fail "$STS-$p JetStream store not writable: $w" ;; esac
 done
 CONTEXT=$(box sh -c 'cat "$XDG_CONFIG_HOME/nats/context/$(cat "$XDG_CONFIG_HOME/nats/context.txt").json"' 2>/dev/null)
 CLIENT_TLS=0; case $(echo "$CONTEXT" | jpy 'd["url"]') in tls://*) CLIENT_TLS=1 ;; esac
@@ -464,7 +466,7 @@ for _ in $(seq 1 120); do
 done
 info "pods deleted -> back Ready and PERSIST readable: $(since "$T_DEL")s"
 pvcs >"$TMP/pvc.after"
-claims=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=server,app.kubernetes.io/instance="$STS" -o jsonpath='{range .items[*]}{.spec.volumes[?(@.name=="'"$STS"'-js")].persistentVolumeClaim.claimName} {end}')
+claims=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=server,app.kubernetes.io/instance="$STS" -o jsonpath='{range .items[*]}{.spec.volumes[?(@.name=="'"$CLAIM"'")].persistentVolumeClaim.claimName} {end}')
 if cmp -s "$TMP/pvc.before" "$TMP/pvc.after" && [ "$(wc -l <"$TMP/pvc.after")" = "$REPL" ]; then
   pass "pods came back on the same claims (PVC UIDs and volumes unchanged: $claims)"
 else fail "claims changed: $(diff "$TMP/pvc.before" "$TMP/pvc.after")"; fi

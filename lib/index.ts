@@ -17,3 +17,5 @@ export { APPLY_SCRIPT } from './jetstream-apply-script';
 export * from './security-props';
 export * from './nats-certificates';
 export * from './nats-network-policy';
+export { NatsMigrationJob, NatsMigrationJobProps } from './nats-migration-job';
+export { MIGRATE_SCRIPT } from './migration-script';

@@ -9,6 +9,8 @@
  */
 export const APPLY_SCRIPT = `#!/bin/sh
 set -u
+# As a container's first process, sh would ignore SIGTERM: end promptly when the Job is deleted.
+trap 'exit 143' TERM
 dir=\${1:?usage: apply.sh <definitions directory>}
 ready_timeout=\${JETSTREAM_READY_TIMEOUT:-300}
 # No mktemp: minimal nats-box images lack it. /tmp is the Job's emptyDir.

@@ -68,6 +68,8 @@ export interface AccountConfig {
 /** Everything the constructs put into nats.conf. */
 export interface NatsConfigModel {
   readonly serverName: ConfVariable;
+  /** Listen address for clients and monitoring; omitted means all interfaces. */
+  readonly host?: string;
   readonly clientPort: number;
   readonly monitorPort: number;
   /** Serve monitoring over HTTPS (`https_port`), with the client TLS certificate. */
@@ -95,6 +97,7 @@ export interface NatsConfigModel {
 export function renderNatsConfig(model: NatsConfigModel): string {
   const conf: { [key: string]: unknown } = {
     server_name: model.serverName,
+    host: model.host,
     port: model.clientPort,
     [model.monitorTls ? 'https_port' : 'http_port']: model.monitorPort,
     tls: model.tls && tlsBlock(model.tls),

@@ -4,16 +4,12 @@ import { Construct } from 'constructs';
 import * as k8s from './k8s';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
-import { ConfVariable, TlsConfig, UserConfig, renderNatsConfig } from './nats-config';
 import { HealthCheck } from './nats-props';
-import { UserSettings } from './security';
+import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
 import { NatsSettings } from './settings';
+import { TOPOLOGY_LABEL, claimTemplateName, configMapName, topologyOf } from './topology';
 
-const CONFIG_DIR = '/etc/nats-config';
-const PID_DIR = '/var/run/nats';
-const STORE_DIR = '/data';
-const CERT_DIR = '/etc/nats-certs/server';
-const CA_DIR = '/etc/nats-certs/ca';
+const { config: CONFIG_DIR, pid: PID_DIR, store: STORE_DIR, cert: CERT_DIR, ca: CA_DIR } = SERVER_PATHS;
 /** Time for the process to exit after lame duck ends, on top of grace period + duration. */
 const SHUTDOWN_MARGIN_SECONDS = 20;
 
@@ -32,54 +28,17 @@ export class NatsStatefulSet extends Construct {
   public constructor(scope: Construct, id: string, settings: NatsSettings) {
     super(scope, id);
     const s = settings;
-    const selector = selectorLabels(s.name, COMPONENT_SERVER);
-    const labels = standardLabels(s.name, COMPONENT_SERVER, s.version);
-    const { tls, accounts, users } = s.security;
-    const tlsFiles = (verify: boolean): TlsConfig => ({
-      certFile: `${CERT_DIR}/tls.crt`,
-      keyFile: `${CERT_DIR}/tls.key`,
-      caFile: tls?.caSecretName ? `${CA_DIR}/ca.crt` : undefined,
-      verify,
-    });
+    const topology = topologyOf(s.replicas);
+    // The topology is part of the selector, which Kubernetes never lets change: see topology.ts.
+    const selector = { ...selectorLabels(s.name, COMPONENT_SERVER), [TOPOLOGY_LABEL]: topology };
+    const labels = { ...standardLabels(s.name, COMPONENT_SERVER, s.version), [TOPOLOGY_LABEL]: topology };
+    const { tls } = s.security;
 
-    this.configText = renderNatsConfig({
-      serverName: new ConfVariable('SERVER_NAME'),
-      clientPort: s.clientPort,
-      monitorPort: s.monitorPort,
-      monitorTls: tls?.monitor,
-      tls: tls?.client ? tlsFiles(tls.mutual) : undefined,
-      pidFile: `${PID_DIR}/nats.pid`,
-      lameDuckDurationSeconds: s.lameDuckDurationSeconds,
-      lameDuckGracePeriodSeconds: s.lameDuckGracePeriodSeconds,
-      maxPayload: s.maxPayloadBytes,
-      jetStream: { storeDir: STORE_DIR, maxFileStore: s.maxFileStoreBytes, maxMemoryStore: s.memoryStoreBytes },
-      cluster: s.replicas > 1 ? {
-        name: s.name,
-        port: s.clusterPort,
-        // Every ordinal, itself included (the server drops its own route); names resolve through the
-        // headless Service, which publishes not-ready pods so peers find each other while starting.
-        routes: Array.from({ length: s.replicas }, (_, i) => `nats://${s.name}-${i}.${s.headlessServiceName}:${s.clusterPort}`),
-        // Routes verify each other's certificate against the CA: that is the cluster's route authentication.
-        tls: tls?.cluster ? tlsFiles(true) : undefined,
-      } : undefined,
-      accounts: accounts.map((a) => ({
-        name: a.name,
-        jetStream: a.jetStream,
-        maxFile: a.maxFileStoreBytes,
-        maxMemory: a.maxMemoryStoreBytes,
-        maxStreams: a.maxStreams,
-        maxConsumers: a.maxConsumers,
-        users: users.filter((u) => u.account === a.name).map(userConfig),
-      })),
-      users: users.filter((u) => u.account === undefined).map(userConfig),
-      systemAccount: s.security.systemAccount,
-      noAuthUser: s.security.noAuthUser,
-      extra: s.extraConfig,
-    });
+    this.configText = renderServerConfig(s);
 
-    const configMapName = `${s.name}-config`;
+    const configMap = configMapName(s.name, topology);
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: configMapName, labels },
+      metadata: { name: configMap, labels },
       data: { 'nats.conf': this.configText },
     });
 
@@ -91,16 +50,7 @@ export class NatsStatefulSet extends Construct {
       failureThreshold,
     });
 
-    const env = [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'SERVER_NAME', value: `${s.serverNamePrefix}$(POD_NAME)` },
-      ...(s.goMemLimit ? [{ name: 'GOMEMLIMIT', value: s.goMemLimit }] : []),
-      // Passwords reach nats.conf as $NATS_PASSWORD_<USER>, so no secret is ever written into the ConfigMap.
-      ...users.filter((u) => u.passwordEnv).map((u) => ({
-        name: u.passwordEnv!,
-        valueFrom: { secretKeyRef: { name: u.passwordSecretName!, key: u.passwordSecretKey ?? 'password' } },
-      })),
-    ];
+    const env = serverEnv(s);
 
     const limits = {
       ...(s.cpuLimit ? { cpu: k8s.Quantity.fromString(s.cpuLimit) } : {}),
@@ -112,7 +62,7 @@ export class NatsStatefulSet extends Construct {
       limits: Object.keys(limits).length > 0 ? limits : undefined,
     };
 
-    const claimName = `${s.name}-js`;
+    const claimName = claimTemplateName(s.name, topology);
     const initContainers = s.prepareVolumeOwnership ? [{
       // hostPath-style provisioners ignore fsGroup: hand the store's top directory to the server's user.
       name: 'prepare-volume',
@@ -201,7 +151,7 @@ export class NatsStatefulSet extends Construct {
               securityContext: RESTRICTED_CONTAINER,
             }],
             volumes: [
-              { name: 'config', configMap: { name: configMapName } },
+              { name: 'config', configMap: { name: configMap } },
               { name: 'pid', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } }] : []),
               ...(tls?.caSecretName ? [{ name: 'tls-ca', secret: { secretName: tls.caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
@@ -209,7 +159,7 @@ export class NatsStatefulSet extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: claimName, labels: selectorLabels(s.name, COMPONENT_SERVER) },
+          metadata: { name: claimName, labels: selector },
           spec: {
             accessModes: [s.storageAccessMode],
             storageClassName: s.storageClassName,
@@ -226,14 +176,4 @@ export class NatsStatefulSet extends Construct {
       });
     }
   }
-}
-
-function userConfig(u: UserSettings): UserConfig {
-  const hasPermissions = [u.publishAllow, u.publishDeny, u.subscribeAllow, u.subscribeDeny].some((list) => list !== undefined);
-  return {
-    user: u.passwordEnv ? u.name : undefined,
-    password: u.passwordEnv ? new ConfVariable(u.passwordEnv) : undefined,
-    nkey: u.nkey,
-    permissions: hasPermissions ? u : undefined,
-  };
 }

@@ -43,4 +43,8 @@ export const find = (manifest: any[], kind: string, name?: string) =>
   manifest.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 /** nats.conf as the ConfigMap holds it. */
-export const confOf = (manifest: any[], configMap = 'nats-config') => find(manifest, 'ConfigMap', configMap).data['nats.conf'] as string;
+export const confOf = (manifest: any[], configMap?: string): string => {
+  const held = manifest.filter((o) => o.kind === 'ConfigMap' && o.data?.['nats.conf'] !== undefined && (!configMap || o.metadata.name === configMap));
+  if (held.length !== 1) throw new Error(`expected one nats.conf ConfigMap${configMap ? ` named ${configMap}` : ''}, found ${held.length}`);
+  return held[0].data['nats.conf'];
+};

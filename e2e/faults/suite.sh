@@ -3,7 +3,7 @@
 # publish acks to an R3 file stream while faults are injected; after each scenario the whole stream is read back.
 # Scenarios: s1 stream-leader pod deleted, s2 ten pod deletions in turn, s3 rollout restart, s4 config change via
 # kubectl apply (max_payload 2Mi) that rolls the pods, s5 nats-server SIGKILLed (container restart, same pod),
-# s6 homelab upgrade: data written with 1 replica, app switched to 3 replicas.
+# s6 homelab upgrade: data written with 1 replica; the in-place switch to 3 is refused, `npm run migrate` moves it.
 # Asserts per scenario: every acked id in the stream exactly once; meta + stream leader present and agreed; all
 # replicas current; no claim replaced. Records max publish gap, failed publishes, time until /healthz is green on
 # every pod. Uses only namespace $NS (default nats-faults, deleted at the end) and at most 3 claims.
@@ -164,7 +164,7 @@ run_scenario() {
   log "=== $name: $fn"
   before=$(claims)
   local m0="" s0="" since0=""
-  if check_cluster "$stream" "$(lg "/leader?stream=$stream" | jq -r '.replicas // 0')" >/dev/null 2>&1; then
+  if [ "$(replicas)" -gt 1 ] && check_cluster "$stream" "$(lg "/leader?stream=$stream" | jq -r '.replicas // 0')" >/dev/null 2>&1; then
     m0=$META_LEADER; s0=$STREAM_LEADER; since0=$STREAM_SINCE
   fi
   lg "/start?stream=$stream&phase=$name" >/dev/null || { fail start; return; }
@@ -278,25 +278,29 @@ f_kill_process() {
   [ "$(pod_uid "$p")" = "$uid" ] && NOTES="$NOTES same-pod restartCount=$rc->$(restarts "$p")" || fail pod-replaced
 }
 f_upgrade_r1_r3() {
-  local t0; t0=$(now_ms)
-  "$E2E_DIR/load-images.sh" "$OUT"/dist-r3/*.yaml >/dev/null
-  kc apply -f "$OUT/dist-r3" >/dev/null
-  if ! kc -n "$NS" rollout status sts/nats --timeout="${FAULTS_S6_STUCK:-120}s" >/dev/null; then
-    # Known deadlock (see e2e/faults/README.md): the new pods nats-1/nats-2 wait for a meta leader, which needs nats-0
-    # clustered, which the rolling update only replaces after nats-1/nats-2 are Ready. Record it, apply the workaround.
-    fail rollout-stuck
-    kc -n "$NS" get pods -o wide > "$OUT/s6-stuck-pods.txt" 2>&1 || true
-    kc -n "$NS" logs nats-1 --tail=50 > "$OUT/s6-stuck-nats-1.log" 2>&1 || true
-    NOTES="$NOTES rollout-stuck-${FAULTS_S6_STUCK:-120}s->workaround:delete-pod-nats-0"
-    kc -n "$NS" delete pod nats-0 --wait=false >/dev/null
-    kc -n "$NS" rollout status sts/nats --timeout=300s >/dev/null || { fail rollout-stuck-after-workaround; return 1; }
+  # In place, as a user would try first: Kubernetes must refuse it (a clustered nats-0 would delete the standalone
+  # streams as orphans) and the running standalone server must not notice.
+  local uid rc0 out t0
+  uid=$(pod_uid nats-0); rc0=$(restarts nats-0)
+  if out=$(kc apply -f "$OUT/dist-r3" 2>&1); then fail in-place-accepted; return 1; fi
+  echo "$out" | grep -q 'StatefulSet "nats" is invalid' || { fail in-place-error; log "$out"; }
+  sleep 5
+  [ "$(pod_uid nats-0)" = "$uid" ] && [ "$(restarts nats-0)" = "$rc0" ] && [ "$(replicas)" = 1 ] || fail standalone-disturbed
+  all_healthy || fail standalone-unhealthy
+  NOTES="$NOTES in-place-apply-refused,standalone-untouched"
+  # The supported path: npm run migrate (scripts/migrate-to-cluster.sh), publishing all along.
+  t0=$(now_ms); FAULT_T0=$t0
+  if ! (cd "$REPO_DIR" && KUBECTL="$KBIN/kubectl" NATS_NAMESPACE="$NS" NATS_REPLICAS=3 bash scripts/migrate-to-cluster.sh) >"$OUT/s6-migrate.log" 2>&1; then
+    fail migrate; sed 's/^/    /' "$OUT/s6-migrate.log"; return 1
   fi
-  NOTES="$NOTES rollout=$(secs "$t0" "$(now_ms)")s"
+  sed 's/^/    /' "$OUT/s6-migrate.log"
+  NOTES="$NOTES migrate=$(secs "$t0" "$(now_ms)")s"
   HEALTHY_S=$(wait_healthy "$t0") || return 1
-  # Data written with R1 must still be there; then raise the stream to R3 like a user would.
-  local pre; pre=$(lg "/leader?stream=HOMELAB" | jq -r '.msgs // "none"')
-  NOTES="$NOTES msgs_after_switch=$pre"
-  lg "/ensure?stream=HOMELAB&replicas=3" >/dev/null || { fail stream-to-r3; return 1; }
+  kc -n "$NS" get pvc nats-js-nats-0 >/dev/null 2>&1 && NOTES="$NOTES standalone-claim-kept" || fail standalone-claim-gone
+  local my
+  kc -n "$NS" wait --for=condition=complete job -l app.kubernetes.io/component=jetstream --timeout=180s >/dev/null || fail streams-job
+  my=$(kc -n "$NS" exec deploy/nats-box -- nats stream info MY_STREAM --json | jq -r '"\(.state.messages) R\(.config.num_replicas)"')
+  [ "$my" = "50 R3" ] && NOTES="$NOTES MY_STREAM=$my" || { fail my-stream; log "MY_STREAM after migration: $my (want 50 R3)"; }
 }
 
 # ---------------------------------------------------------------- run
@@ -325,6 +329,9 @@ if echo "$SCENARIOS" | grep -q s6; then
   lg "/ensure?stream=HOMELAB&replicas=1" >/dev/null
   # Data written with R1 only (phase s6-r1-data), then the switch with publishing still on (phase s6-...).
   lg "/start?stream=HOMELAB&phase=s6-r1-data" >/dev/null; sleep 10; lg /stop > "$OUT/s6-r1-data.stop.json"
+  # The app's declared stream holds data too: the migration must carry it, not race the streams Job (see migrate).
+  kc -n "$NS" wait --for=condition=complete job -l app.kubernetes.io/component=jetstream --timeout=120s >/dev/null
+  kc -n "$NS" exec deploy/nats-box -- nats pub events.user.login 'login {{Count}}' --count 50 --jetstream >/dev/null
   run_scenario s6-r1-to-r3-upgrade HOMELAB 3 f_upgrade_r1_r3
   r1lost=$(jq -r '.phases[] | select(.phase=="s6-r1-data") | "\(.acked) \(.lost) \(.duplicates)"' "$OUT/s6-r1-to-r3-upgrade.verify.json" 2>/dev/null || echo "? ? ?")
   log "s6 R1-era data: acked lost dups = $r1lost"

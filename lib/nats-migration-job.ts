@@ -1,0 +1,137 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from './k8s';
+import { standardLabels } from './labels';
+import { MIGRATE_SCRIPT } from './migration-script';
+import type { Nats } from './nats';
+import { natsClientSetup } from './nats-client';
+import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
+import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
+import { Topology, claimTemplateName } from './topology';
+
+export const COMPONENT_MIGRATION = 'migration';
+/** JetStream keeps at most 5 copies of a stream. */
+const MAX_STREAM_REPLICAS = 5;
+const SCRIPT_DIR = '/etc/nats-migration';
+
+export interface NatsMigrationJobProps {
+  /** The clustered deployment the data moves into; it replaces a standalone one of the same name. */
+  readonly nats: Nats;
+  /**
+   * Seconds to wait for each server's JetStream API.
+   * @default 300
+   */
+  readonly readyTimeoutSeconds?: number;
+}
+
+/**
+ * Moves a standalone deployment's JetStream data into the cluster that replaces it. The Job's pod runs the old
+ * server on its claim (`<name>-js-<name>-0`), listening on loopback only so no client can write to it, and
+ * copies every stream into the cluster with the nats CLI (`migrate.sh`). Run it through `npm run migrate`, which
+ * first removes the standalone StatefulSet (two servers must never share a store) and starts the cluster.
+ * The old claim is left as it was: it is the way back.
+ */
+export class NatsMigrationJob extends Construct {
+  public readonly configMap: ApiObject;
+  public readonly job: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: NatsMigrationJobProps) {
+    super(scope, id);
+    const s = props.nats.settings;
+    if (s.replicas < 3) {
+      throw new Error(`NatsMigrationJob moves a standalone deployment into a cluster: replicas must be 3 or 5, got ${s.replicas}`);
+    }
+    const user = s.security.natsBoxUser;
+    if (s.security.users.length > 0 && !user) {
+      throw new Error('NatsMigrationJob connects as natsBoxUser to both servers: set natsBoxUser to a password user');
+    }
+    const labels = standardLabels(s.name, COMPONENT_MIGRATION);
+    const name = `${s.name}-migrate`;
+    const sourceClaim = `${claimTemplateName(s.name, Topology.STANDALONE)}-${s.name}-0`;
+    const client = natsClientSetup(s);
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Script', {
+      metadata: { name, labels },
+      data: {
+        'migrate.sh': MIGRATE_SCRIPT,
+        // The standalone server's accounts and users, without TLS, cluster or outside listener.
+        'nats.conf': renderServerConfig({ ...s, replicas: 1 }, { loopbackOnly: true }),
+      },
+    });
+
+    const mem = (q: string) => k8s.Quantity.fromString(q);
+    this.job = new k8s.KubeJob(this, 'Resource', {
+      metadata: { name, labels },
+      spec: {
+        // migrate.sh skips what is already done, so a retry picks up where a failed run stopped.
+        backoffLimit: 2,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Never',
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            imagePullSecrets: s.imagePullSecrets.length > 0 ? s.imagePullSecrets.map((secret) => ({ name: secret })) : undefined,
+            securityContext: { ...restrictedPod(s.runAsUser, s.runAsGroup), fsGroup: s.runAsGroup, fsGroupChangePolicy: 'OnRootMismatch' },
+            initContainers: [{
+              // A native sidecar: started before the copy, stopped by Kubernetes once it is done.
+              name: 'source',
+              restartPolicy: 'Always',
+              image: s.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['nats-server', '--config', `${SERVER_PATHS.config}/nats.conf`],
+              env: serverEnv(s),
+              resources: { requests: { cpu: k8s.Quantity.fromString(s.cpuRequest), memory: mem(s.memoryRequest) } },
+              volumeMounts: [
+                { name: 'script', mountPath: SERVER_PATHS.config, readOnly: true },
+                { name: 'pid', mountPath: SERVER_PATHS.pid },
+                { name: 'source', mountPath: SERVER_PATHS.store },
+              ],
+              securityContext: RESTRICTED_CONTAINER,
+            }],
+            containers: [{
+              name: 'migrate',
+              image: s.natsBoxImage,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sh', `${SCRIPT_DIR}/migrate.sh`],
+              env: [
+                { name: 'SOURCE_URL', value: `nats://127.0.0.1:${s.clientPort}` },
+                { name: 'SOURCE_JETSTREAM_DIR', value: '/source/jetstream' },
+                { name: 'SOURCE_ACCOUNT', value: user?.account ?? '$G' },
+                { name: 'TARGET_URL', value: client.url },
+                { name: 'TARGET_REPLICAS', value: `${Math.min(s.replicas, MAX_STREAM_REPLICAS)}` },
+                ...(client.ca ? [{ name: 'TARGET_CA', value: client.ca }] : []),
+                ...(client.cert ? [{ name: 'TARGET_CERT', value: client.cert }, { name: 'TARGET_KEY', value: client.key }] : []),
+                ...client.env,
+                { name: 'READY_TIMEOUT', value: `${props.readyTimeoutSeconds ?? 300}` },
+                // The CLI keeps its state under these; the root filesystem is read-only.
+                { name: 'HOME', value: '/tmp' },
+                { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },
+              ],
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('10m'), memory: mem('64Mi') },
+                limits: { memory: mem('512Mi') },
+              },
+              volumeMounts: [
+                { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
+                { name: 'source', mountPath: '/source', readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+                ...client.volumeMounts,
+              ],
+              securityContext: RESTRICTED_CONTAINER,
+            }],
+            volumes: [
+              { name: 'script', configMap: { name } },
+              { name: 'pid', emptyDir: { medium: 'Memory', sizeLimit: mem('1Mi') } },
+              { name: 'source', persistentVolumeClaim: { claimName: sourceClaim } },
+              // One stream's backup at a time: never more than the old store holds.
+              { name: 'tmp', emptyDir: { sizeLimit: mem(s.storageSize) } },
+              ...client.volumes,
+            ],
+          },
+        },
+      },
+    });
+    this.job.node.addDependency(this.configMap);
+  }
+}

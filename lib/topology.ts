@@ -1,0 +1,27 @@
+/**
+ * Standalone (one server) and clustered (3 or 5) servers keep JetStream data differently: a clustered server
+ * deletes the streams it finds in a standalone store as orphans. So each topology has its own volume claims and
+ * nats.conf ConfigMap, and the StatefulSet's selector carries the topology: Kubernetes refuses to switch it in
+ * place (selectors and claim templates are immutable), and `npm run migrate` moves the data instead.
+ */
+
+export const TOPOLOGY_LABEL = 'nats.cdk8s.io/topology';
+
+export enum Topology {
+  STANDALONE = 'standalone',
+  CLUSTER = 'cluster',
+}
+
+export function topologyOf(replicas: number): Topology {
+  return replicas > 1 ? Topology.CLUSTER : Topology.STANDALONE;
+}
+
+/** The volume claim template: claims are `<template>-<name>-<ordinal>`, e.g. `nats-js-nats-0`. */
+export function claimTemplateName(name: string, topology: Topology): string {
+  return topology === Topology.CLUSTER ? `${name}-cluster-js` : `${name}-js`;
+}
+
+/** The ConfigMap holding nats.conf. */
+export function configMapName(name: string, topology: Topology): string {
+  return topology === Topology.CLUSTER ? `${name}-cluster-config` : `${name}-config`;
+}
