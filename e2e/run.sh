@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# CI entry point: build (cached) -> up -> smoke -> library manifests -> down.
+# CI entry point: build (cached) -> up -> smoke -> library manifests -> production -> fault suite -> down.
 # Always tears down; fails if any step, a daemon, or the egress guard check fails.
 #   E2E_DIST_DIRS="d1 d2"  manifest directories to test one after another (default: synthesize dist/ (1 replica),
 #                          a 3-replica cluster in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
 #   E2E_TEST=verify        per directory: verify (e2e/verify.sh, the seed's checks; default) or dist-test
 #   E2E_SKIP_PROD=1        skip the production variant (e2e/verify/prod.sh: TLS, users, accounts in nats-prod)
+#   E2E_SKIP_FAULTS=1      skip the fault suite (e2e/faults.sh: s1-s6 with a load generator, ~10 min)
 #   E2E_SKIP_DIST=1        skip the library manifests
 #   E2E_BUILD_TIMEOUT=N    seconds for build.sh (default 3600; a cold build takes ~20-30 min on 2 cores)
 #   E2E_BUILD_BUDGET=N     if the Kubernetes binaries are not cached and N < 2400, print a visible SKIP and exit 0
@@ -45,6 +46,10 @@ if timeout 600 "$D/up.sh"; then
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_PROD:-}" ]; then
       echo "==== production variant"
       VERIFY_RECYCLE_PVS=1 timeout 900 "$D/verify/prod.sh" || rc=1
+    fi
+    if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_FAULTS:-}" ]; then
+      echo "==== fault suite (e2e/faults.sh)"
+      FAULTS_TIMEOUT=2400 "$D/faults.sh" || rc=1
     fi
   fi
   daemons_alive || rc=1
