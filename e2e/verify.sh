@@ -159,7 +159,10 @@ for p in $(seq 0 $((REPL - 1))); do
 done
 CONTEXT=$(box sh -c 'cat "$XDG_CONFIG_HOME/nats/context/$(cat "$XDG_CONFIG_HOME/nats/context.txt").json"' 2>/dev/null)
 CLIENT_TLS=0; case $(echo "$CONTEXT" | jpy 'd["url"]') in tls://*) CLIENT_TLS=1 ;; esac
-CONF=$(kc -n "$NS" get cm "$STS-config" -o jsonpath='{.data.nats\.conf}')
+# The nats.conf ConfigMap the pods mount (<sts>-config or <sts>-cluster-config, see lib/topology.ts).
+CONF_CM=$(kc -n "$NS" get sts "$STS" -o jsonpath='{.spec.template.spec.volumes[?(@.name=="config")].configMap.name}')
+CONF=$(kc -n "$NS" get cm "$CONF_CM" -o jsonpath='{.data.nats\.conf}')
+[ -n "$CONF" ] || fatal "no nats.conf in ConfigMap '$CONF_CM' of StatefulSet $STS"
 MON_TLS=0; echo "$CONF" | has '^https_port' && MON_TLS=1
 AUTH=0; echo "$CONF" | has -E '^\s*(authorization|accounts) \{' && AUTH=1
 info "replicas=$REPL client_tls=$CLIENT_TLS monitor_tls=$MON_TLS auth=$AUTH"
