@@ -41,7 +41,9 @@ export interface NatsProps extends NatsSecurityProps {
 
   /**
    * Number of NATS servers. More than one forms a RAFT cluster, which needs an odd count
-   * (3 or 5) so that a majority survives one failure.
+   * (3 or 5) so that a majority survives one failure. Standalone (1) and cluster use different
+   * volume claims and selectors, so switching between them is not an in-place change: a
+   * `NatsMigrationJob` moves the data (see `npm run migrate`).
    *
    * @default 1
    */
