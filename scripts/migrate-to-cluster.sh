@@ -93,4 +93,5 @@ for f in "$OUT"/*.k8s.yaml; do
   [ "$f" = "$OUT/migration.k8s.yaml" ] || k apply -f "$f" >/dev/null
 done
 log "done: $NS/$STS is a $REPLICAS-server cluster with the standalone data. Run \`NATS_REPLICAS=$REPLICAS npm run synth\` so dist/ matches."
-log "the standalone claim $OLD_CLAIM is kept; delete it once you are satisfied: $KUBECTL -n $NS delete pvc $OLD_CLAIM"
+log "the standalone claim $OLD_CLAIM is kept; once you are satisfied, remove it and the migration's leftovers:"
+log "  $KUBECTL -n $NS delete pvc $OLD_CLAIM; $KUBECTL -n $NS delete job,configmap $JOB; $KUBECTL -n $NS delete configmap $STS-config"

@@ -297,6 +297,10 @@ f_upgrade_r1_r3() {
   NOTES="$NOTES migrate=$(secs "$t0" "$(now_ms)")s"
   HEALTHY_S=$(wait_healthy "$t0") || return 1
   kc -n "$NS" get pvc nats-js-nats-0 >/dev/null 2>&1 && NOTES="$NOTES standalone-claim-kept" || fail standalone-claim-gone
+  # Running it again finds the work done and changes nothing.
+  if (cd "$REPO_DIR" && KUBECTL="$KBIN/kubectl" NATS_NAMESPACE="$NS" NATS_REPLICAS=3 bash scripts/migrate-to-cluster.sh) >"$OUT/s6-migrate-again.log" 2>&1 \
+    && grep -q 'migration Job succeeded: finishing' "$OUT/s6-migrate-again.log"; then NOTES="$NOTES migrate-rerun-noop"
+  else fail migrate-rerun; sed 's/^/    /' "$OUT/s6-migrate-again.log"; fi
   local my
   kc -n "$NS" wait --for=condition=complete job -l app.kubernetes.io/component=jetstream --timeout=180s >/dev/null || fail streams-job
   my=$(kc -n "$NS" exec deploy/nats-box -- nats stream info MY_STREAM --json | jq -r '"\(.state.messages) R\(.config.num_replicas)"')
