@@ -54,8 +54,8 @@ export class NatsMigrationJob extends Construct {
       metadata: { name, labels },
       data: {
         'migrate.sh': MIGRATE_SCRIPT,
-        // The standalone server's accounts and users, without TLS, cluster or outside listener.
-        'nats.conf': renderServerConfig({ ...s, replicas: 1 }, { loopbackOnly: true }),
+        // The standalone server's store, accounts and users, without TLS, cluster or outside listener.
+        'nats.conf': renderServerConfig(s, { loopbackOnly: true }),
       },
     });
 

@@ -13,7 +13,7 @@ export const SERVER_PATHS = {
 
 /** Options for a server that is not one of the StatefulSet's. */
 export interface ServerConfigOptions {
-  /** Listen on this address only (the migration's source server: loopback, no TLS). */
+  /** Loopback only, without TLS or cluster block: the migration's source server. */
   readonly loopbackOnly?: boolean;
 }
 
