@@ -2,7 +2,6 @@
 // does in the cluster, minus Kubernetes. Loopback only; the server is stopped by PID afterwards.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Duration, Testing } from 'cdk8s';
@@ -10,7 +9,7 @@ import {
   AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, KvBucket, NatsChart, NatsChartProps, ObjectStore,
   RetentionPolicy, StorageType, Stream,
 } from '../lib';
-import { natsCli, natsServer } from './support/tools';
+import { freePort, natsCli, natsServer } from './support/tools';
 
 // nats-box is busybox plus the nats CLI: when this machine has busybox, the script runs with a PATH of only
 // busybox's sh, sed, grep and sleep and the nats CLI, so it cannot lean on a tool the image may lack.
@@ -20,17 +19,6 @@ const BIN = mkdtempSync(join(tmpdir(), 'nats-box-bin-'));
 symlinkSync(natsCli(), join(BIN, 'nats'));
 if (existsSync(BUSYBOX)) ['sh', 'sed', 'grep', 'sleep'].forEach((applet) => symlinkSync(BUSYBOX, join(BIN, applet)));
 const PATH = existsSync(BUSYBOX) ? BIN : `${BIN}:${process.env.PATH}`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server { proc: ChildProcess; url: string; port: number; storeDir: string }
 

@@ -3,12 +3,11 @@
 // copies it into another server. Loopback only; every server is stopped by PID.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { NatsChart, NatsMigrationJob } from '../lib';
-import { confOf, find, natsCli, natsServer } from './support/tools';
+import { confOf, find, freePort, natsCli, natsServer } from './support/tools';
 
 // nats-box is busybox plus the nats CLI: run the script with a PATH of only those when this machine has busybox.
 const BUSYBOX = '/usr/bin/busybox';
@@ -19,17 +18,6 @@ if (existsSync(BUSYBOX)) ['sh', 'sed', 'awk', 'wc', 'tr', 'rm', 'mkdir', 'sleep'
 const PATH = existsSync(BUSYBOX) ? BIN : `${BIN}:${process.env.PATH}`;
 const HOME = mkdtempSync(join(tmpdir(), 'migrate-home-'));
 const WORK = mkdtempSync(join(tmpdir(), 'migrate-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function cli(url: string, args: string[]): { status: number | null; out: string } {
   const run = spawnSync(natsCli(), ['--server', url, ...args], { env: { PATH, HOME }, encoding: 'utf8', timeout: 30_000 });

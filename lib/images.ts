@@ -24,3 +24,8 @@ export const NATS_BOX_IMAGE: DefaultImage = {
 export function defaultImage(image: DefaultImage, registry?: string): string {
   return registry ? `${registry}/${image.mirrored}` : image.official;
 }
+
+/** `imagePullSecrets` of a pod spec; omitted when there are none, so kubectl sees no diff. */
+export function pullSecretRefs(names: string[]): { name: string }[] | undefined {
+  return names.length > 0 ? names.map((name) => ({ name })) : undefined;
+}

@@ -3,6 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { JetStream } from './jetstream';
 import { APPLY_SCRIPT } from './jetstream-apply-script';
+import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
@@ -64,7 +65,7 @@ export class JetStreamApplyJob extends Construct {
             restartPolicy: 'Never',
             enableServiceLinks: false,
             automountServiceAccountToken: false,
-            imagePullSecrets: s.imagePullSecrets.length > 0 ? s.imagePullSecrets.map((secret) => ({ name: secret })) : undefined,
+            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
             securityContext: restrictedPod(1000, 1000),
             containers: [{
               name: 'apply',

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { COMPONENT_BOX, selectorLabels, standardLabels } from './labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
@@ -51,7 +52,7 @@ export class NatsBox extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 5,
-            imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
+            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
             securityContext: restrictedPod(1000, 1000),
             containers: [{
               name: 'nats-box',

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
 import { MIGRATE_SCRIPT } from './migration-script';
@@ -71,7 +72,7 @@ export class NatsMigrationJob extends Construct {
             restartPolicy: 'Never',
             enableServiceLinks: false,
             automountServiceAccountToken: false,
-            imagePullSecrets: s.imagePullSecrets.length > 0 ? s.imagePullSecrets.map((secret) => ({ name: secret })) : undefined,
+            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
             securityContext: { ...restrictedPod(s.runAsUser, s.runAsGroup), fsGroup: s.runAsGroup, fsGroupChangePolicy: 'OnRootMismatch' },
             initContainers: [{
               // A native sidecar: started before the copy, stopped by Kubernetes once it is done.

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
@@ -104,7 +105,7 @@ export class NatsStatefulSet extends Construct {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: s.lameDuckGracePeriodSeconds + s.lameDuckDurationSeconds + SHUTDOWN_MARGIN_SECONDS,
-            imagePullSecrets: s.imagePullSecrets.length ? s.imagePullSecrets.map((name) => ({ name })) : undefined,
+            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
             securityContext: {
               ...restrictedPod(s.runAsUser, s.runAsGroup),
               // The claim is made writable for the server's group, re-owned only when its root does not match.

@@ -1,6 +1,7 @@
 // Paths to the real nats-server and nats CLI built by scripts/install-nats-tools.sh (`npm test` runs it first).
 import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -48,3 +49,15 @@ export const confOf = (manifest: any[], configMap?: string): string => {
   if (held.length !== 1) throw new Error(`expected one nats.conf ConfigMap${configMap ? ` named ${configMap}` : ''}, found ${held.length}`);
   return held[0].data['nats.conf'];
 };
+
+/** A TCP port free on loopback right now, for a test server. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
