@@ -43,25 +43,22 @@ export interface ConsumerModel {
   readonly deliverGroup?: string;
 }
 
-export interface KvBucketModel {
+/** What KV buckets and object stores have in common. */
+export interface BucketModel {
   readonly bucket: string;
   readonly description?: string;
-  readonly history: number;
   readonly ttlMillis: number;
-  readonly maxValueSize: number;
   readonly maxBytes: number;
   readonly replicas: number;
   readonly storage: string;
 }
 
-export interface ObjectStoreModel {
-  readonly bucket: string;
-  readonly description?: string;
-  readonly ttlMillis: number;
-  readonly maxBytes: number;
-  readonly replicas: number;
-  readonly storage: string;
+export interface KvBucketModel extends BucketModel {
+  readonly history: number;
+  readonly maxValueSize: number;
 }
+
+export type ObjectStoreModel = BucketModel;
 
 const NANOS_PER_MILLI = 1_000_000;
 

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as nack from '../imports/jetstream.nats.io';
+import { bucketModel } from './bucket';
 import { JetStream, resourceNameOf } from './jetstream';
 import { JetStreamApplyMode, StorageType } from './jetstream-enums';
 import { KvBucketModel, goDuration, renderKvArgs } from './jetstream-json';
 import { parseBytes } from './quantity';
-import { checkText } from './stream';
 import { checkJetStreamName } from './subjects';
 
 /** The server keeps at most 64 values per key. */
@@ -60,19 +60,10 @@ export class KvBucket extends Construct {
     if (!Number.isInteger(history) || history < 1 || history > MAX_HISTORY) {
       throw new Error(`${what} history must be a whole number from 1 to ${MAX_HISTORY}, got ${history}`);
     }
-    const storage = props.storage ?? StorageType.FILE;
-    js._checkStorage(what, storage);
-    const replicas = props.replicas ?? 1;
-    js._checkReplicas(what, replicas);
     this.model = {
-      bucket: props.bucket,
-      description: checkText(`${what} description`, props.description),
+      ...bucketModel(js, what, props),
       history,
-      ttlMillis: props.ttl?.toMilliseconds() ?? 0,
       maxValueSize: props.maxValueSize === undefined ? -1 : parseBytes(`${what} maxValueSize`, props.maxValueSize),
-      maxBytes: props.maxBytes === undefined ? -1 : parseBytes(`${what} maxBytes`, props.maxBytes),
-      replicas,
-      storage,
     };
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('KV bucket name', props.bucket);

@@ -1,11 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as nack from '../imports/jetstream.nats.io';
+import { bucketModel } from './bucket';
 import { JetStream, resourceNameOf } from './jetstream';
 import { JetStreamApplyMode, StorageType } from './jetstream-enums';
 import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './jetstream-json';
-import { parseBytes } from './quantity';
-import { checkText } from './stream';
 import { checkJetStreamName } from './subjects';
 
 /** Properties of an `ObjectStore`. */
@@ -47,18 +46,7 @@ export class ObjectStore extends Construct {
     this.bucket = props.bucket;
     checkJetStreamName('object store bucket name', props.bucket);
     const what = `object store "${props.bucket}"`;
-    const storage = props.storage ?? StorageType.FILE;
-    js._checkStorage(what, storage);
-    const replicas = props.replicas ?? 1;
-    js._checkReplicas(what, replicas);
-    this.model = {
-      bucket: props.bucket,
-      description: checkText(`${what} description`, props.description),
-      ttlMillis: props.ttl?.toMilliseconds() ?? 0,
-      maxBytes: props.maxBytes === undefined ? -1 : parseBytes(`${what} maxBytes`, props.maxBytes),
-      replicas,
-      storage,
-    };
+    this.model = bucketModel(js, what, props);
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('object store bucket name', props.bucket);
     }
