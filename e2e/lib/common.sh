@@ -21,6 +21,7 @@ NODE_IP=10.254.0.1
 POD_CIDR=10.244.0.0/24
 CLUSTER_CIDR=10.244.0.0/16
 SVC_CIDR=10.96.0.0/16
+VOID=k8s-e2e-void                               # sink for cluster addresses kube-proxy has no rule for
 CTR_SOCK=$RUN/containerd.sock
 PATH=$KBIN:$BIN:$PATH
 export PATH
