@@ -23,6 +23,7 @@ step apt apt_pkgs
 step k8s "$E2E_DIR/lib/build-k8s.sh"
 step nats-tools env NATS_TOOLS_DIR="$NATS_TOOLS_DIR" "$REPO_DIR/scripts/install-nats-tools.sh"
 step coredns "$E2E_DIR/lib/build-coredns.sh"
+step netpol "$E2E_DIR/lib/build-netpol.sh"
 step images "$E2E_DIR/lib/build-images.sh"
 "$KBIN/kube-apiserver" --version
 log "build total: $(( $(date +%s) - T0 ))s"

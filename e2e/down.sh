@@ -34,7 +34,7 @@ if [ -S "$CTR_SOCK" ] && ctr_ version >/dev/null 2>&1; then
   for c in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers rm "$c" >/dev/null 2>&1 || true; done
 fi
 # 2. The daemons, by pidfile.
-stop_pid kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd
+stop_pid netpol kube-proxy coredns containerd kube-scheduler kube-controller-manager kube-apiserver etcd
 # 3. Shims of *our* containerd (their command line names our socket) and anything left in kubepods cgroups.
 for p in /proc/[0-9]*; do
   if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | has -- "-address $CTR_SOCK"; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
@@ -57,6 +57,12 @@ for h in /sys/fs/cgroup/*/; do
   [ -d "$h/kubepods" ] && find "$h/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
   [ -d "$h/kubepods" ] && { log "WARN: could not remove $h/kubepods"; rc=1; }
 done
+# NetworkPolicy enforcer: its iptables diversion, and an nftables table if a kernel with nft_queue let it make one.
+if iptables -t mangle -S "$NETPOL_CHAIN" >/dev/null 2>&1; then
+  while iptables -t mangle -D POSTROUTING -j "$NETPOL_CHAIN" 2>/dev/null; do :; done
+  iptables -t mangle -F "$NETPOL_CHAIN"; iptables -t mangle -X "$NETPOL_CHAIN"
+fi
+if [ -x "$BIN/netpol" ] && [ "$("$BIN/netpol" -cleanup 2>&1)" = removed ]; then log "removed a leftover nftables table kube-network-policies"; fi
 # 5. Bridge and CNI state.
 ip link show cni0 >/dev/null 2>&1 && ip link del cni0
 rm -rf /var/lib/cni/networks/k8s-e2e /var/lib/cni/results
@@ -97,6 +103,7 @@ ip link show cni0 >/dev/null 2>&1 && left="$left cni0"
 ip link show "$VOID" >/dev/null 2>&1 && left="$left $VOID"
 ip -4 route | has -E "^(blackhole )?10\.(96|244|254)\." && left="$left routes"
 for d in $DAEMONS; do [ -e "$RUN/$d.pid" ] && left="$left $d"; done
+iptables-save -t mangle | has -- "$NETPOL_CHAIN" && left="$left $NETPOL_CHAIN"
 if [ -n "$left" ]; then log "FAIL: leftovers after teardown:$left"; [ "$rc" != 0 ] || rc=1; fi
 log "down: done (rc=$rc)"
 exit "$rc"

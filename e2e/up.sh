@@ -36,6 +36,7 @@ for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
 done
 check "binary kubectl $K8S_VERSION (stamped)" bash -c "'$KBIN/kubectl' version --client 2>/dev/null | grep -qx 'Client Version: $K8S_VERSION'"
 check "coredns binary" test -x "$BIN/coredns"
+check "netpol binary" test -x "$BIN/netpol"
 check "images.tar built" test -f "$CACHE/images.tar"
 for b in containerd containerd-shim-runc-v2 runc etcd iptables ip6tables conntrack ctr openssl busybox; do check "host tool $b" command -v "$b"; done
 check "CNI plugins in /usr/lib/cni" test -x /usr/lib/cni/bridge -a -x /usr/lib/cni/host-local -a -x /usr/lib/cni/portmap -a -x /usr/lib/cni/loopback
@@ -66,6 +67,8 @@ echo "PASS  egress guard installed on $UP"
 # a route into a sink on this machine instead: an ifb device discards what it is sent. DNAT'ed traffic is unaffected
 # (it is re-routed after NAT); the guard now only counts packets with nowhere else to go.
 if ip link add "$VOID" type ifb 2>/dev/null; then
+  # no IPv6 on it: its own router solicitations would be counted as cluster packets
+  sysctl -qw "net.ipv6.conf.$VOID.disable_ipv6=1" 2>/dev/null || true
   ip link set "$VOID" up
   for c in "$SVC_CIDR" "$CLUSTER_CIDR" 10.254.0.0/16; do ip route add "$c" dev "$VOID"; done
   echo "PASS  unprogrammed cluster addresses routed into $VOID (discarded on this machine)"
@@ -130,6 +133,21 @@ log "images: $(grep -c ^tagged "$LOGS/load-images.log") references tagged"
 
 start coredns "$BIN/coredns" -conf "$ETC/Corefile"
 start kube-proxy "$KBIN/kube-proxy" --config="$ETC/kube-proxy.yaml" --v=1
+# NetworkPolicy enforcement (the CNI bridge has none): e2e/lib/netpol/main.go, kube-network-policies' controller.
+start netpol "$BIN/netpol" -kubeconfig "$KUBECONFIG" -node "$NODE" -v=1
+wait_for "NetworkPolicy enforcer reading nfqueue $NETPOL_QUEUE" 60 \
+  bash -c "awk '\$1==$NETPOL_QUEUE{f=1} END{exit !f}' /proc/net/netfilter/nfnetlink_queue"
+# Divert the first packet of every new TCP/UDP connection from or to a pod to it, after DNAT and before SNAT, like
+# its own nftables rules would: not DNS (conntrack race), not sockets of root on the host (kubelet probes).
+# No --queue-bypass: if the enforcer dies, pod connections fail instead of silently going unchecked.
+iptables -t mangle -N "$NETPOL_CHAIN"
+iptables -t mangle -A "$NETPOL_CHAIN" -p udp --dport 53 -j RETURN
+iptables -t mangle -A "$NETPOL_CHAIN" -m owner --uid-owner 0 -j RETURN
+iptables -t mangle -A "$NETPOL_CHAIN" -m conntrack ! --ctstate NEW -j RETURN
+for p in tcp udp; do for d in -s -d; do
+  iptables -t mangle -A "$NETPOL_CHAIN" -p "$p" "$d" "$CLUSTER_CIDR" -j NFQUEUE --queue-num "$NETPOL_QUEUE"
+done; done
+iptables -t mangle -A POSTROUTING -j "$NETPOL_CHAIN"
 # shellcheck disable=SC2086
 start kubelet "$KBIN/kubelet" ${E2E_KUBELET_EXTRA_ARGS:-} --config="$ETC/kubelet.yaml" --kubeconfig="$ETC/kubelet.kubeconfig" \
   --hostname-override="$NODE" --node-ip="$NODE_IP" --root-dir="$STATE/kubelet" --v=1

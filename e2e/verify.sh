@@ -9,6 +9,8 @@
 # instead: `NATS_NAMESPACE=nats-verify npx cdk8s synth -o /tmp/dist-verify && e2e/verify.sh /tmp/dist-verify`.
 # Needs: kubectl, python3 (JSON checks; the nats-py check makes a venv and installs nats-py from PyPI once),
 # curl for HTTPS monitoring. Only 127.0.0.1 port-forwards are opened on this machine.
+# With a NetworkPolicy in DIR it also starts probe pods (nats-box image) in the namespace, in a fresh
+# <ns>-np-other and in the namespaces the policy names if they do not exist yet (e2e/verify/netpol.sh).
 #
 # Environment:
 #   VERIFY_KEEP=1            keep the namespace (same as --keep); VERIFY_KEEP=on-failure keeps it only after a FAIL
@@ -304,6 +306,13 @@ PY
 nvals=$(echo "$leaks" | awk 'NR==1'); leaks=$(echo "$leaks" | awk 'NR>1')
 if [ "${nvals:-0}" -gt 0 ]; then
   [ -z "$leaks" ] && pass "none of the $nvals Secret value(s) in $NS appears in any ConfigMap or in $DIR" || fail "Secret values leaked: $leaks"
+fi
+
+# ---- NetworkPolicy: enforced as declared (probe pods; e2e/verify/netpol.sh) -----------------------------------------
+if [ -n "$(names NetworkPolicy)" ]; then
+  out=$(bash "$HERE/verify/netpol.sh" "$NS" "$STS" "$BOX" 2>&1)
+  echo "$out"
+  PASSES=$((PASSES + $(echo "$out" | grep -c '^PASS'))); FAILS=$((FAILS + $(echo "$out" | grep -c '^FAIL')))
 fi
 
 # ---- core pub/sub on test.subject -----------------------------------------------------------------------------

@@ -21,6 +21,8 @@ NODE_IP=10.254.0.1
 POD_CIDR=10.244.0.0/24
 CLUSTER_CIDR=10.244.0.0/16
 SVC_CIDR=10.96.0.0/16
+NETPOL_QUEUE=100                                # nfqueue the NetworkPolicy enforcer reads (its default)
+NETPOL_CHAIN=K8S-E2E-NETPOL                     # mangle chain that diverts new pod connections to it
 VOID=k8s-e2e-void                               # sink for cluster addresses kube-proxy has no rule for
 CTR_SOCK=$RUN/containerd.sock
 PATH=$KBIN:$BIN:$PATH
@@ -31,7 +33,7 @@ die() { log "FATAL: $*"; exit 1; }
 kc() { "$KBIN/kubectl" --kubeconfig "$KUBECONFIG" "$@"; }
 ctr_() { ctr -a "$CTR_SOCK" -n k8s.io "$@"; }
 is_alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
-DAEMONS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kube-proxy kubelet"
+DAEMONS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kube-proxy netpol kubelet"
 daemons_alive() { # prints FAIL lines for dead daemons; non-zero if any
   local d bad=0
   for d in $DAEMONS; do

@@ -20,6 +20,8 @@ const chart = new NatsChart(app, 'nats', {
     { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
   ],
   natsBoxUser: 'app',
+  clientNamespaces: [`${namespace}-clients`],    // e2e/verify/netpol.sh probes from these two as well
+  monitoringNamespace: `${namespace}-monitoring`,
 });
 const streams = new Chart(app, 'streams', { namespace, disableResourceNameHashes: true });
 const jetStream = new JetStream(streams, 'JetStream', { nats: chart.nats });
