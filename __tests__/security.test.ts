@@ -1,13 +1,19 @@
 // TLS and authentication, proven on a real nats-server run like its pod (netns + chroot, Secrets mounted
 // and injected as the kubelet would): plaintext and anonymous clients are refused, the right credentials
-// work, permissions hold, monitoring answers over HTTPS, and no password reaches a ConfigMap.
+// (passwords and nkeys) work, permissions hold, monitoring answers over HTTPS, and no password reaches a ConfigMap.
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { Nats, NatsProps } from '../lib';
 import { TestCa } from './support/certs';
 import { PodCluster, Run, podsOf, runIn } from './support/netns';
-import { find, natsCli, synth } from './support/tools';
+import { find, natsCli, synth, userNkey } from './support/tools';
 
 const PASSWORDS = { alice: 'alice-Secret-1', bob: 'bob-Secret-2', admin: 'admin-Secret-3' };
+const keyDir = mkdtempSync(join(tmpdir(), 'nats-nkeys-'));
+const carol = userNkey(keyDir, 'carol');       // her public key goes into nats.conf, the seed stays with her
+const mallory = userNkey(keyDir, 'mallory');   // a valid user seed the server has never heard of
 const props: NatsProps = {
   clientTls: true,
   monitorTls: true,
@@ -21,6 +27,7 @@ const props: NatsProps = {
     { name: 'alice', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'alice' },
     { name: 'bob', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'bob', publishAllow: ['orders.>'], subscribeAllow: ['_INBOX.>'] },
     { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
+    { name: 'carol', account: 'APP', nkey: carol.publicKey, publishAllow: ['orders.>', '$JS.API.>'], subscribeAllow: ['_INBOX.>'] },
   ],
   natsBoxUser: 'alice',
 };
@@ -53,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster.destroy();
   ca.destroy();
+  rmSync(keyDir, { recursive: true, force: true });
 });
 
 test('the rendered TLS and auth config passes nats-server -t inside the pod', async () => {
@@ -98,6 +106,15 @@ test('a user is denied a subject outside its permissions', async () => {
   const denied = await natsAs([...bob, 'request', 'payments.new', 'x']);
   expect(denied.stderr).toContain('Permissions Violation for Publish to "payments.new"');
   expect(await natsAs([...bob, 'pub', 'orders.2', 'ok'])).toMatchObject({ code: 0 });
+});
+
+test('an nkey user signs in with its seed, in its account and with its permissions; another seed is refused', async () => {
+  const asCarol = [...withCert, '--nkey', carol.seedFile];
+  expect(await natsAs([...asCarol, 'pub', 'orders.3', 'signed'])).toMatchObject({ code: 0 });
+  const info = JSON.parse((await natsAs([...asCarol, 'request', '$JS.API.INFO', '', '--raw'])).stdout);
+  expect(info.limits).toMatchObject({ max_streams: 2 });   // account APP's limits
+  expect((await natsAs([...asCarol, 'request', 'payments.new', 'x'])).stderr).toContain('Permissions Violation for Publish to "payments.new"');
+  expect((await natsAs([...withCert, '--nkey', mallory.seedFile, 'pub', 'orders.3', 'x'])).stderr).toContain('Authorization Violation');
 });
 
 test('the system account sees the server', async () => {

@@ -35,6 +35,13 @@ export function nats(args: string[], env: { [key: string]: string } = {}): strin
   return execFileSync(natsCli(), args, { env: { PATH: process.env.PATH, HOME: tmpdir(), ...env }, encoding: 'utf8', timeout: 30_000 });
 }
 
+/** A user nkey pair made by the real nats CLI: the seed file (for `nats --nkey`) and the public key (`U…`). */
+export function userNkey(dir: string, name: string): { seedFile: string; publicKey: string } {
+  const seedFile = join(dir, `${name}.nk`);
+  nats(['auth', 'nkey', 'gen', 'user', '--output', seedFile]);
+  return { seedFile, publicKey: nats(['auth', 'nkey', 'show', seedFile]).trim() };
+}
+
 /** Synthesizes a chart and returns its objects. */
 export function synth(chart: ReturnType<typeof Testing.chart>): any[] {
   return Testing.synth(chart);
