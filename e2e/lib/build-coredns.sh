@@ -2,16 +2,13 @@
 # Builds a minimal CoreDNS (only the plugins the harness Corefile uses) into $BIN/coredns.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
 STAMP="$COREDNS_VERSION $(go version | awk '{print $3}')"
 W=$CACHE/coredns-$COREDNS_VERSION
 if [ -f "$W/stamp" ] && [ "$(cat "$W/stamp")" = "$STAMP" ] && [ -x "$BIN/coredns" ]; then
   log "coredns $COREDNS_VERSION: cached"; exit 0
 fi
-mkdir -p "$W" "$BIN" && cd "$W"
-rm -f go.mod go.sum
-MOD=$(go mod download -json "github.com/coredns/coredns@$COREDNS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-cat > main.go <<'GO'
+mkdir -p "$W" "$BIN"
+cat > "$W/main.go" <<'GO'
 // Minimal CoreDNS for the e2e harness: only the plugins its Corefile uses.
 package main
 
@@ -31,10 +28,6 @@ import (
 
 func main() { coremain.Run() }
 GO
-go mod init local/coredns-e2e >/dev/null 2>&1
-go mod edit -go="$(awk '$1=="go"{print $2}' "$MOD")"
-go get "github.com/coredns/coredns@$COREDNS_VERSION"
-go mod tidy
-go build -trimpath -ldflags "-s -w" -o "$BIN/coredns" .
+go_build_main "$W" github.com/coredns/coredns "$COREDNS_VERSION" "$BIN/coredns"
 "$BIN/coredns" -version
 echo "$STAMP" > "$W/stamp"

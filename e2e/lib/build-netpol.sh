@@ -4,20 +4,13 @@
 # running, the production variant's policy is tested for real (e2e/verify/netpol.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
 SRC=$E2E_DIR/lib/netpol/main.go
 STAMP="$NETPOL_VERSION $(go version | awk '{print $3}') $(sha256sum "$SRC" | cut -c1-16)"
 W=$CACHE/netpol-$NETPOL_VERSION
 if [ -f "$W/stamp" ] && [ "$(cat "$W/stamp")" = "$STAMP" ] && [ -x "$BIN/netpol" ]; then
   log "netpol (kube-network-policies $NETPOL_VERSION): cached"; exit 0
 fi
-mkdir -p "$W" "$BIN" && cd "$W"
-rm -f go.mod go.sum && cp "$SRC" main.go
-MOD=$(go mod download -json "sigs.k8s.io/kube-network-policies@$NETPOL_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-go mod init local/netpol-e2e >/dev/null 2>&1
-go mod edit -go="$(awk '$1=="go"{print $2}' "$MOD")"
-go get "sigs.k8s.io/kube-network-policies@$NETPOL_VERSION"
-go mod tidy
-go build -trimpath -ldflags "-s -w" -o "$BIN/netpol" .
+mkdir -p "$W" "$BIN" && cp "$SRC" "$W/main.go"
+go_build_main "$W" sigs.k8s.io/kube-network-policies "$NETPOL_VERSION" "$BIN/netpol"
 "$BIN/netpol" -cleanup
 echo "$STAMP" > "$W/stamp"

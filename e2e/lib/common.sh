@@ -43,3 +43,11 @@ daemons_alive() { # prints FAIL lines for dead daemons; non-zero if any
 }
 # `grep -q` in a pipeline under pipefail can fail through SIGPIPE on the writer; this reads all input.
 has() { grep -c "$@" >/dev/null; }
+# Builds the main.go in DIR against MODULE@VERSION into OUT: a fresh go.mod in DIR with that module's go version.
+go_build_main() { # dir module version out
+  local mod
+  mod=$(cd "$1" && go mod download -json "$2@$3" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  (cd "$1" && rm -f go.mod go.sum && go mod init "local/$(basename "$1")" >/dev/null 2>&1 &&
+    go mod edit -go="$(awk '$1=="go"{print $2}' "$mod")" && go get "$2@$3" && go mod tidy &&
+    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$4" .)
+}
