@@ -45,7 +45,7 @@ check "kernel: bridge, veth, overlay (config or runtime)" bash -c '! [ -r /proc/
 check "no CAP_SYS_RESOURCE => containerd restrict_oom_score_adj is set" grep -q 'restrict_oom_score_adj = true' "$E2E_DIR/lib/configs.sh"
 check "disk: >= 15 GB free on /var" bash -c '[ "$(df -Pk /var | awk "NR==2{print \$4}")" -ge 15000000 ]'
 check "addresses: uplink/resolver do not overlap 10.244/16, 10.96/16, 10.254/16" \
-  bash -c '! { ip -4 route | grep -Ev "dev (cni0|lo|k8s-e2e-void) "; grep ^nameserver /etc/resolv.conf; } | grep -Eq "(^|[^0-9])10\.(244|96|254)\."'
+  bash -c '! { ip -4 route | grep -Ev "dev (cni0|lo|k8s-e2e-void) |^blackhole 10\.(96|244|254)\."; grep ^nameserver /etc/resolv.conf; } | grep -Eq "(^|[^0-9])10\.(244|96|254)\."'
 check "uplink interface found" bash -c '[ -n "$(ip route show default | awk "{print \$5}" | head -1)" ]'
 [ "$fails" = 0 ] || die "$fails preflight check(s) failed"
 
