@@ -3,10 +3,9 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { JetStream } from './jetstream';
 import { APPLY_SCRIPT } from './jetstream-apply-script';
-import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
+import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from './pod-security';
 import { natsClientSetup } from './nats-client';
 import { NatsSettings } from './settings';
 
@@ -62,10 +61,7 @@ export class JetStreamApplyJob extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            restartPolicy: 'Never',
-            enableServiceLinks: false,
-            automountServiceAccountToken: false,
-            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
+            ...jobPod(s.imagePullSecrets),
             securityContext: restrictedPod(1000, 1000),
             containers: [{
               name: 'apply',

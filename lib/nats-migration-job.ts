@@ -1,12 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { pullSecretRefs } from './images';
 import * as k8s from './k8s';
 import { standardLabels } from './labels';
 import { MIGRATE_SCRIPT } from './migration-script';
 import type { Nats } from './nats';
 import { natsClientSetup } from './nats-client';
-import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
+import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from './pod-security';
 import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
 import { Topology, claimTemplateName } from './topology';
 
@@ -69,10 +68,7 @@ export class NatsMigrationJob extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            restartPolicy: 'Never',
-            enableServiceLinks: false,
-            automountServiceAccountToken: false,
-            imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
+            ...jobPod(s.imagePullSecrets),
             securityContext: { ...restrictedPod(s.runAsUser, s.runAsGroup), fsGroup: s.runAsGroup, fsGroupChangePolicy: 'OnRootMismatch' },
             initContainers: [{
               // A native sidecar: started before the copy, stopped by Kubernetes once it is done.
