@@ -468,9 +468,16 @@ box nats pub persist.msg "m{{Count}}" --count "$N" >/dev/null 2>&1 || fail "publ
 pvcs() { kubectl -n "$NS" get pvc -l app.kubernetes.io/name=nats,app.kubernetes.io/instance="$STS" -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.uid}={.spec.volumeName}{"\n"}{end}' | sort; }
 pvcs >"$TMP/pvc.before"
 before_my=$(box nats stream info MY_STREAM --json 2>/dev/null | jpy 'd["state"]["messages"]')
+SERVERS=app.kubernetes.io/component=server,app.kubernetes.io/name=nats,app.kubernetes.io/instance="$STS"
+ready_uids() { kubectl -n "$NS" get pod -l "$SERVERS" -o jsonpath='{range .items[*]}{.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | awk '$2=="True"{print $1}'; }
+old_uids=$(kubectl -n "$NS" get pod -l "$SERVERS" -o jsonpath='{.items[*].metadata.uid}')
 T_DEL=$(now)
-timeout 200 kubectl -n "$NS" delete pod -l app.kubernetes.io/component=server,app.kubernetes.io/name=nats,app.kubernetes.io/instance="$STS" --wait=true --timeout=180s >/dev/null 2>&1
-timeout 320 kubectl -n "$NS" rollout status sts/"$STS" --timeout=300s >/dev/null 2>&1
+# Not `delete --wait`: the StatefulSet recreates the pods under the same names, and that wait was seen to sit out
+# its whole timeout (180 s) on pods that were back in 15 s. Wait for REPL Ready pods with new UIDs instead.
+kc -n "$NS" delete pod -l "$SERVERS" --wait=false >/dev/null 2>&1
+for _ in $(seq 1 600); do
+  [ "$(ready_uids | grep -cvxF -e "${old_uids// /$'\n'}")" -ge "$REPL" ] && break; sleep 0.5
+done
 ok=0
 for _ in $(seq 1 120); do
   n=$(box nats stream info PERSIST --json 2>/dev/null | jpy 'd["state"]["messages"]' 2>/dev/null)
