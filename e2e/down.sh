@@ -77,7 +77,6 @@ if ip link show "$VOID" >/dev/null 2>&1; then
   log "info: $(cat "/sys/class/net/$VOID/statistics/rx_dropped") packet(s) to cluster addresses without a kube-proxy rule stayed on the machine ($VOID)"
   ip link del "$VOID"
 fi
-for c in "$SVC_CIDR" "$CLUSTER_CIDR" 10.254.0.0/16; do ip route del blackhole "$c" 2>/dev/null || true; done
 for ipt in iptables ip6tables; do
   if "${ipt}-save" | has -E 'KUBE-|CNI-'; then "${ipt}-save" | grep -vE 'KUBE-|CNI-' | "${ipt}-restore"; fi
 done
@@ -101,7 +100,7 @@ left=""
 [ "$(ip -4 addr show dev lo | grep -c "$NODE_IP/32" || true)" = 0 ] || left="$left lo-address"
 ip link show cni0 >/dev/null 2>&1 && left="$left cni0"
 ip link show "$VOID" >/dev/null 2>&1 && left="$left $VOID"
-ip -4 route | has -E "^(blackhole )?10\.(96|244|254)\." && left="$left routes"
+ip -4 route | has -E "^10\.(96|244|254)\." && left="$left routes"
 for d in $DAEMONS; do [ -e "$RUN/$d.pid" ] && left="$left $d"; done
 iptables-save -t mangle | has -- "$NETPOL_CHAIN" && left="$left $NETPOL_CHAIN"
 if [ -n "$left" ]; then log "FAIL: leftovers after teardown:$left"; [ "$rc" != 0 ] || rc=1; fi

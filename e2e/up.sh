@@ -45,7 +45,7 @@ check "kernel: bridge, veth, overlay (config or runtime)" bash -c '! [ -r /proc/
 check "no CAP_SYS_RESOURCE => containerd restrict_oom_score_adj is set" grep -q 'restrict_oom_score_adj = true' "$E2E_DIR/lib/configs.sh"
 check "disk: >= 15 GB free on /var" bash -c '[ "$(df -Pk /var | awk "NR==2{print \$4}")" -ge 15000000 ]'
 check "addresses: uplink/resolver do not overlap 10.244/16, 10.96/16, 10.254/16" \
-  bash -c '! { ip -4 route | grep -Ev "dev (cni0|lo|k8s-e2e-void) |^blackhole 10\.(96|244|254)\."; grep ^nameserver /etc/resolv.conf; } | grep -Eq "(^|[^0-9])10\.(244|96|254)\."'
+  bash -c '! { ip -4 route | grep -Ev "dev (cni0|lo|k8s-e2e-void) "; grep ^nameserver /etc/resolv.conf; } | grep -Eq "(^|[^0-9])10\.(244|96|254)\."'
 check "uplink interface found" bash -c '[ -n "$(ip route show default | awk "{print \$5}" | head -1)" ]'
 [ "$fails" = 0 ] || die "$fails preflight check(s) failed"
 
@@ -66,16 +66,12 @@ echo "PASS  egress guard installed on $UP"
 # pod's IP) would follow the default route to the uplink, where the guard drops it and fails the run. Give the ranges
 # a route into a sink on this machine instead: an ifb device discards what it is sent. DNAT'ed traffic is unaffected
 # (it is re-routed after NAT); the guard now only counts packets with nowhere else to go.
-if ip link add "$VOID" type ifb 2>/dev/null; then
-  # no IPv6 on it: its own router solicitations would be counted as cluster packets
-  sysctl -qw "net.ipv6.conf.$VOID.disable_ipv6=1" 2>/dev/null || true
-  ip link set "$VOID" up
-  for c in "$SVC_CIDR" "$CLUSTER_CIDR" 10.254.0.0/16; do ip route add "$c" dev "$VOID"; done
-  echo "PASS  unprogrammed cluster addresses routed into $VOID (discarded on this machine)"
-else
-  for c in "$SVC_CIDR" "$CLUSTER_CIDR" 10.254.0.0/16; do ip route add blackhole "$c"; done
-  echo "PASS  no ifb device: cluster ranges blackholed (host processes cannot reach Service IPs)"
-fi
+ip link add "$VOID" type ifb || die "cannot create the ifb device $VOID (kernel without ifb?)"
+# no IPv6 on it: its own router solicitations would be counted as cluster packets
+sysctl -qw "net.ipv6.conf.$VOID.disable_ipv6=1" 2>/dev/null || true
+ip link set "$VOID" up
+for c in $CLUSTER_RANGES; do ip route add "$c" dev "$VOID"; done
+echo "PASS  unprogrammed cluster addresses routed into $VOID (discarded on this machine)"
 SYSCTLS="net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables fs.inotify.max_user_instances vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 for k in $SYSCTLS; do echo "$k $(sysctl -n "$k")"; done > /var/lib/k8s-e2e.sysctl
 sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 fs.inotify.max_user_instances=512

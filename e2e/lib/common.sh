@@ -24,6 +24,7 @@ SVC_CIDR=10.96.0.0/16
 NETPOL_QUEUE=100                                # nfqueue the NetworkPolicy enforcer reads (its default)
 NETPOL_CHAIN=K8S-E2E-NETPOL                     # mangle chain that diverts new pod connections to it
 VOID=k8s-e2e-void                               # sink for cluster addresses kube-proxy has no rule for
+CLUSTER_RANGES="$SVC_CIDR $CLUSTER_CIDR 10.254.0.0/16"   # services, pods, node: routed into $VOID
 CTR_SOCK=$RUN/containerd.sock
 PATH=$KBIN:$BIN:$PATH
 export PATH
