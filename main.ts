@@ -1,31 +1,31 @@
 // The homelab app: `cdk8s synth` writes the NATS deployment to dist/. Settings come from the
-// environment (see README), so another size of deployment needs no code change:
+// environment (see docs/operations.md), so another size of deployment needs no code change:
 //   NATS_REPLICAS=3 npm run synth
 import { App, Chart } from 'cdk8s';
-import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, NatsMigrationJob, StorageType, Stream } from './lib';
-import { propsFromEnv } from './lib/env-props';
+import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, NatsMigrationJob, StorageType } from './lib';
+import { propsFromEnv } from './lib/app/env';
 
 const app = new App(); // writes to dist/, or to $CDK8S_OUTDIR when the cdk8s CLI sets it
-const nats = new NatsChart(app, 'nats', propsFromEnv(process.env));
+const chart = new NatsChart(app, 'nats', propsFromEnv(process.env));
+const nats = chart.nats;
 
-// The seed's stream and consumer as code. Their own chart is dist/streams.k8s.yaml, which `kubectl apply -f dist`
+// The homelab's stream and consumer as code. Their own chart is dist/streams.k8s.yaml, which `kubectl apply -f dist`
 // applies after nats.k8s.yaml. JETSTREAM_MODE=nack renders NACK custom resources instead of the apply Job.
-const streams = new Chart(app, 'streams', { namespace: nats.namespace, disableResourceNameHashes: true });
-const jetStream = new JetStream(streams, 'JetStream', { nats: nats.nats, mode: applyMode(process.env.JETSTREAM_MODE) });
-const myStream = new Stream(jetStream, 'MyStream', {
-  jetStream,
+const streams = new Chart(app, 'streams', { namespace: chart.namespace, disableResourceNameHashes: true });
+const jetStream = new JetStream(streams, 'JetStream', { nats, mode: applyMode(process.env.JETSTREAM_MODE) });
+const myStream = jetStream.addStream('MyStream', {
   name: 'MY_STREAM',
   subjects: ['events.>'],
   storage: StorageType.FILE,
-  replicas: nats.nats.settings.replicas,
+  replicas: nats.replicas,
 });
 myStream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.ALL });
 
 // `npm run migrate` (scripts/migrate-to-cluster.sh) adds the Job that moves a standalone deployment's data into
 // the cluster; it synthesizes into its own directory, so dist/ never holds the Job.
 if (process.env.MIGRATE_FROM_STANDALONE === 'true') {
-  const migration = new Chart(app, 'migration', { namespace: nats.namespace, disableResourceNameHashes: true });
-  new NatsMigrationJob(migration, 'Migration', { nats: nats.nats });
+  const migration = new Chart(app, 'migration', { namespace: chart.namespace, disableResourceNameHashes: true });
+  new NatsMigrationJob(migration, 'Migration', { nats });
 }
 app.synth();
 

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { NatsChart } from '../lib';
-import { propsFromEnv } from '../lib/env-props';
+import { propsFromEnv } from '../lib/app/env';
 
 /** Synthesizes the app exactly as main.ts does, into a temporary directory. */
 function synthApp(env: { [name: string]: string }): { files: string[]; docs: any[]; text: string } {

@@ -6,8 +6,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Duration, Testing } from 'cdk8s';
 import {
-  AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, KvBucket, NatsChart, NatsChartProps, ObjectStore,
-  RetentionPolicy, StorageType, Stream,
+  AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, NatsChart, NatsChartProps,
+  RetentionPolicy, StorageType,
 } from '../lib';
 import { freePort, natsCli, natsServer } from './support/tools';
 
@@ -68,8 +68,7 @@ function apply(url: string, dir: string, extra: { [k: string]: string } = {}): {
 
 /** The seed's MY_STREAM and MY_CONSUMER, as main.ts declares them. */
 function seed(js: JetStream, edit: { maxAge?: Duration; maxDeliver?: number } = {}): void {
-  const stream = new Stream(js, 'MyStream', {
-    jetStream: js, name: 'MY_STREAM', subjects: ['events.>'], storage: StorageType.FILE, replicas: 1, maxAge: edit.maxAge,
+  const stream = js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'], storage: StorageType.FILE, replicas: 1, maxAge: edit.maxAge,
   });
   stream.addConsumer('MyConsumer', {
     durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.ALL, maxDeliver: edit.maxDeliver,
@@ -144,8 +143,7 @@ describe('the apply script against a real nats-server', () => {
 
   test('every stream and consumer setting reaches the server', () => {
     const dir = definitionsDir((js) => {
-      const orders = new Stream(js, 'Orders', {
-        jetStream: js, name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
+      const orders = js.addStream('Orders', { name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
         retention: RetentionPolicy.WORK_QUEUE, discard: DiscardPolicy.NEW, maxMsgs: 1000, maxBytes: '64Mi',
         maxAge: Duration.hours(1), maxMsgSize: '1Mi', maxMsgsPerSubject: 100, maxConsumers: 10,
         duplicateWindow: Duration.minutes(1), denyDelete: true, allowRollup: true, allowDirect: true,
@@ -154,7 +152,7 @@ describe('the apply script against a real nats-server', () => {
         durableName: 'WORKER', filterSubjects: ['orders.eu.created', 'orders.eu.paid'], ackPolicy: AckPolicy.EXPLICIT,
         maxDeliver: 4, backoff: [Duration.seconds(1), Duration.seconds(5)], maxAckPending: 50,
       });
-      new Stream(js, 'OrdersCopy', { jetStream: js, name: 'ORDERS_COPY', mirror: orders });
+      js.addStream('OrdersCopy', { name: 'ORDERS_COPY', mirror: orders });
       orders.addConsumer('Push', { durableName: 'PUSH', filterSubjects: ['orders.us.created'], deliverSubject: 'deliver.orders', deliverGroup: 'workers' });
     });
     const run = apply(server.url, dir);
@@ -177,8 +175,8 @@ describe('the apply script against a real nats-server', () => {
 
   test('KV buckets and object stores: created, unchanged on re-run, edited in place', () => {
     const declare = (history: number) => (js: JetStream) => {
-      new KvBucket(js, 'Config', { jetStream: js, bucket: 'CONFIG', history, ttl: Duration.hours(1), maxValueSize: '64Ki', maxBytes: '16Mi', description: 'app config' });
-      new ObjectStore(js, 'Files', { jetStream: js, bucket: 'FILES', maxBytes: '32Mi', ttl: Duration.days(1) });
+      js.addKeyValue('Config', { bucket: 'CONFIG', history, ttl: Duration.hours(1), maxValueSize: '64Ki', maxBytes: '16Mi', description: 'app config' });
+      js.addObjectStore('Files', { bucket: 'FILES', maxBytes: '32Mi', ttl: Duration.days(1) });
     };
     const first = apply(server.url, definitionsDir(declare(5)));
     expect(first.status).toBe(0);
@@ -203,9 +201,9 @@ describe('the apply script against a real nats-server', () => {
   test('a definition the server rejects fails the run with a clear log; the rest are still applied', () => {
     // The server cannot change a consumer's deliver policy: the Job must say so and exit non-zero.
     const dir = definitionsDir((js) => {
-      const stream = new Stream(js, 'MyStream', { jetStream: js, name: 'MY_STREAM', subjects: ['events.>'], maxAge: Duration.days(7) });
+      const stream = js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'], maxAge: Duration.days(7) });
       stream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.NEW, maxDeliver: 5 });
-      new KvBucket(js, 'Late', { jetStream: js, bucket: 'LATE' });
+      js.addKeyValue('Late', { bucket: 'LATE' });
     });
     const run = apply(server.url, dir);
     expect(run.status).toBe(1);
@@ -223,9 +221,9 @@ describe('the apply script against a real nats-server', () => {
 
 describe('the rendered definitions alone, with the nats CLI as documented', () => {
   test('nats stream add --config and nats consumer add STREAM --config accept them', () => {
-    const chart = new NatsChart(Testing.app(), 'nats', { memoryStoreSize: '64Mi' });
+    const chart = new NatsChart(Testing.app(), 'nats', { maxMemoryStore: '64Mi' });
     const js = new JetStream(chart, 'JetStream', { nats: chart.nats });
-    const stream = new Stream(js, 'Cache', { jetStream: js, name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY });
+    const stream = js.addStream('Cache', { name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY });
     const consumer = stream.addConsumer('Reader', { durableName: 'READER', filterSubjects: ['cache.hot.*'], deliverPolicy: DeliverPolicy.LAST_PER_SUBJECT });
     const dir = mkdtempSync(join(tmpdir(), 'nats-json-'));
     writeFileSync(join(dir, 'stream.json'), stream.toCliJson());

@@ -3,17 +3,17 @@ import { join } from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  JetStream, JetStreamApplyMode, KvBucket, NatsChart, NatsChartProps, ObjectStore, StorageType, Stream,
+  JetStream, JetStreamApplyMode, NatsChart, NatsChartProps, StorageType,
 } from '../lib';
 
 /** The seed's MY_STREAM and MY_CONSUMER on a NatsChart; returns the synthesized objects. */
 function seedManifest(mode = JetStreamApplyMode.JOB, props: NatsChartProps = {}, maxAge?: Duration): any[] {
   const chart = new NatsChart(Testing.app(), 'nats', props);
   const js = new JetStream(chart, 'JetStream', { nats: chart.nats, mode });
-  const stream = new Stream(js, 'MyStream', { jetStream: js, name: 'MY_STREAM', subjects: ['events.>'], maxAge });
+  const stream = js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'], maxAge });
   stream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'] });
-  new KvBucket(js, 'Config', { jetStream: js, bucket: 'CONFIG', history: 5 });
-  new ObjectStore(js, 'Files', { jetStream: js, bucket: 'FILES', maxBytes: '1Gi' });
+  js.addKeyValue('Config', { bucket: 'CONFIG', history: 5 });
+  js.addObjectStore('Files', { bucket: 'FILES', maxBytes: '1Gi' });
   return Testing.synth(chart);
 }
 const jobOf = (m: any[]) => m.find((o) => o.kind === 'Job');
@@ -113,9 +113,9 @@ describe('NACK mode: jetstream.nats.io custom resources', () => {
   });
 
   test('a memory stream in a 3-server cluster with a memory store', () => {
-    const chart = new NatsChart(Testing.app(), 'nats', { replicas: 3, memoryStoreSize: '256Mi' });
+    const chart = new NatsChart(Testing.app(), 'nats', { replicas: 3, maxMemoryStore: '256Mi' });
     const js = new JetStream(chart, 'JetStream', { nats: chart.nats, mode: JetStreamApplyMode.NACK });
-    new Stream(js, 'Cache', { jetStream: js, name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY, replicas: 3, maxAge: Duration.hours(1) });
+    js.addStream('Cache', { name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY, replicas: 3, maxAge: Duration.hours(1) });
     const cr = Testing.synth(chart).find((o) => o.kind === 'Stream');
     expect(cr.spec).toMatchObject({ storage: 'memory', replicas: 3, maxAge: '3600s', duplicateWindow: '120s' });
   });
@@ -126,7 +126,7 @@ test('in a chart of their own, as the app does: a second file applied after the 
   const nats = new NatsChart(app, 'nats');
   const streams = new Chart(app, 'streams', { namespace: 'nats', disableResourceNameHashes: true });
   const js = new JetStream(streams, 'JetStream', { nats: nats.nats });
-  new Stream(js, 'MyStream', { jetStream: js, name: 'MY_STREAM', subjects: ['events.>'] });
+  js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'] });
   app.synth();
   const files = require('fs').readdirSync(app.outdir).sort();
   expect(files).toEqual(['nats.k8s.yaml', 'streams.k8s.yaml']);

@@ -1,16 +1,16 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AckPolicy, DeliverPolicy, JetStream, JetStreamApplyMode, KvBucket, NatsChart, NatsProps, ObjectStore,
-  RetentionPolicy, StorageType, Stream, StreamProps,
+  AckPolicy, DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, NatsProps,
+  RetentionPolicy, StorageType, StreamProps,
 } from '../lib';
-import { subjectWithin, subjectsOverlap } from '../lib/subjects';
+import { subjectWithin, subjectsOverlap } from '../lib/internal/subjects';
 
 function jetStream(props: NatsProps = {}, mode = JetStreamApplyMode.JOB): JetStream {
   const chart = new NatsChart(Testing.app(), 'nats', props);
   return new JetStream(chart, 'JetStream', { nats: chart.nats, mode });
 }
 const stream = (js: JetStream, props: Partial<StreamProps>, id = 'S') =>
-  new Stream(js, id, { jetStream: js, name: 'MY_STREAM', subjects: ['events.>'], ...props });
+  js.addStream(id, { name: 'MY_STREAM', subjects: ['events.>'], ...props });
 
 describe('stream names and subjects are valid for NATS', () => {
   test.each([
@@ -49,7 +49,7 @@ test('fails when stream replicas exceed the cluster\'s replicas', () => {
     'stream "MY_STREAM" replicas must be a whole number from 1 to the cluster\'s 1 server(s) (each replica needs its own server), got 3',
   );
   expect(() => stream(jetStream({ replicas: 3 }), { replicas: 3 })).not.toThrow();
-  expect(() => new KvBucket(jetStream(), 'K', { jetStream: jetStream(), bucket: 'B', replicas: 0 })).toThrow('replicas must be a whole number');
+  expect(() => jetStream().addKeyValue('K', { bucket: 'B', replicas: 0 })).toThrow('replicas must be a whole number');
 });
 
 test('fails when a consumer filter lies outside its stream\'s subjects', () => {
@@ -64,28 +64,27 @@ test('fails when a consumer filter lies outside its stream\'s subjects', () => {
 test('a mirror\'s consumers filter within the mirrored stream\'s subjects', () => {
   const js = jetStream();
   const origin = stream(js, { subjects: ['events.>'] });
-  const copy = new Stream(js, 'Copy', { jetStream: js, name: 'COPY', mirror: origin });
+  const copy = js.addStream('Copy', { name: 'COPY', mirror: origin });
   expect(() => copy.addConsumer('C', { durableName: 'C', filterSubjects: ['events.user.>'] })).not.toThrow();
   expect(() => copy.addConsumer('D', { durableName: 'D', filterSubjects: ['other.>'] })).toThrow('must lie within the stream\'s subjects ("events.>")');
 });
 
 test('fails with memory storage when the server has no memory store', () => {
-  const message = 'stream "MY_STREAM" storage must be StorageType.FILE: the server has no memory store (set memoryStoreSize on Nats to use MEMORY), got MEMORY';
+  const message = 'stream "MY_STREAM" storage must be StorageType.FILE: the server has no memory store (set maxMemoryStore on Nats to use MEMORY), got MEMORY';
   expect(() => stream(jetStream(), { storage: StorageType.MEMORY })).toThrow(message);
   const js = jetStream();
-  expect(() => new KvBucket(js, 'K', { jetStream: js, bucket: 'B', storage: StorageType.MEMORY })).toThrow('KV bucket "B" storage must be StorageType.FILE');
-  expect(() => new ObjectStore(js, 'O', { jetStream: js, bucket: 'B', storage: StorageType.MEMORY })).toThrow('object store "B" storage must be StorageType.FILE');
-  expect(() => stream(jetStream({ memoryStoreSize: '64Mi' }), { storage: StorageType.MEMORY })).not.toThrow();
+  expect(() => js.addKeyValue('K', { bucket: 'B', storage: StorageType.MEMORY })).toThrow('KV bucket "B" storage must be StorageType.FILE');
+  expect(() => js.addObjectStore('O', { bucket: 'B', storage: StorageType.MEMORY })).toThrow('object store "B" storage must be StorageType.FILE');
+  expect(() => stream(jetStream({ maxMemoryStore: '64Mi' }), { storage: StorageType.MEMORY })).not.toThrow();
 });
 
 describe('other rules the server would enforce, caught at synth time', () => {
   test('fails with two resources under one name', () => {
     const js = jetStream();
-    stream(js, {}, 'A');
+    const s = stream(js, {}, 'A');
     expect(() => stream(js, { subjects: ['other.>'] }, 'B')).toThrow('stream "MY_STREAM" needs the stream name "MY_STREAM", which stream "MY_STREAM" already has');
-    new KvBucket(js, 'K', { jetStream: js, bucket: 'CONFIG' });
+    js.addKeyValue('K', { bucket: 'CONFIG' });
     expect(() => stream(js, { name: 'KV_CONFIG', subjects: ['x'] }, 'C')).toThrow('stream "KV_CONFIG" needs the stream name "KV_CONFIG", which KV bucket "CONFIG" already has');
-    const s = js.node.findChild('A') as Stream;
     s.addConsumer('C1', { durableName: 'C' });
     expect(() => s.addConsumer('C2', { durableName: 'C' })).toThrow('consumer "C" is declared twice on stream "MY_STREAM"');
   });
@@ -93,9 +92,9 @@ describe('other rules the server would enforce, caught at synth time', () => {
   test('fails with a mirror that has subjects or sources, or a stream with nothing to store', () => {
     const js = jetStream();
     const origin = stream(js, {});
-    expect(() => new Stream(js, 'M', { jetStream: js, name: 'M', mirror: origin, subjects: ['m.>'] })).toThrow('stream "M" is a mirror of "MY_STREAM" and must have no subjects, got "m.>"');
-    expect(() => new Stream(js, 'N', { jetStream: js, name: 'N', mirror: origin, sources: [origin] })).toThrow('stream "N" must be either a mirror or have sources');
-    expect(() => new Stream(js, 'E', { jetStream: js, name: 'E' })).toThrow('stream "E" must have at least one subject (or a mirror or sources), got none');
+    expect(() => js.addStream('M', { name: 'M', mirror: origin, subjects: ['m.>'] })).toThrow('stream "M" is a mirror of "MY_STREAM" and must have no subjects, got "m.>"');
+    expect(() => js.addStream('N', { name: 'N', mirror: origin, sources: [origin] })).toThrow('stream "N" must be either a mirror or have sources');
+    expect(() => js.addStream('E', { name: 'E' })).toThrow('stream "E" must have at least one subject (or a mirror or sources), got none');
   });
 
   test('fails with allowRollup and denyPurge together', () => {
@@ -139,8 +138,8 @@ describe('other rules the server would enforce, caught at synth time', () => {
 
   test('fails with KV history outside 1 to 64', () => {
     const js = jetStream();
-    expect(() => new KvBucket(js, 'K', { jetStream: js, bucket: 'B', history: 65 })).toThrow('KV bucket "B" history must be a whole number from 1 to 64, got 65');
-    expect(() => new KvBucket(js, 'L', { jetStream: js, bucket: 'bad.name' })).toThrow('KV bucket name must be 1 to 64 letters');
+    expect(() => js.addKeyValue('K', { bucket: 'B', history: 65 })).toThrow('KV bucket "B" history must be a whole number from 1 to 64, got 65');
+    expect(() => js.addKeyValue('L', { bucket: 'bad.name' })).toThrow('KV bucket name must be 1 to 64 letters');
   });
 
   test('NACK mode: fails when two names become one Kubernetes resource name, or none', () => {

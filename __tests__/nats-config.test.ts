@@ -1,4 +1,4 @@
-import { ConfVariable, NatsConfigModel, renderNatsConfig } from '../lib/nats-config';
+import { ConfVariable, NatsConfigModel, renderNatsConfig } from '../lib/config/nats-config';
 import { checkConfig } from './support/tools';
 
 const base: NatsConfigModel = {

@@ -237,7 +237,7 @@ describe('options', () => {
   });
 
   test('memory store and memory limit give max_memory_store and GOMEMLIMIT', () => {
-    const { manifest } = build({ memoryStoreSize: '256Mi', memoryLimit: '1Gi', cpuLimit: '1' });
+    const { manifest } = build({ maxMemoryStore: '256Mi', memoryLimit: '1Gi', cpuLimit: '1' });
     expect(confOf(manifest)).toContain(`max_memory_store: ${256 * 2 ** 20}\n`);
     expect(server(manifest).env).toContainEqual({ name: 'GOMEMLIMIT', value: '819MiB' });
     expect(server(manifest).resources.limits).toEqual({ cpu: '1', memory: '1Gi' });

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { CertManagerIssuerKind, JetStream, Nats, SecurityProfile, Stream } from '../lib';
+import { CertManagerIssuerKind, JetStream, Nats, SecurityProfile } from '../lib';
 import { confOf, find, synth } from './support/tools';
 
 // One setting turns on TLS everywhere, NetworkPolicy and required credentials; cert-manager issues the certificates.
@@ -95,7 +95,7 @@ test('the JetStream apply Job connects like nats-box: same user, CA and client c
     users: [{ name: 'app', passwordSecretName: 'nats-users' }], natsBoxUser: 'app',
   });
   const js = new JetStream(c, 'JetStream', { nats: secured });
-  new Stream(js, 'S', { jetStream: js, name: 'S', subjects: ['s.>'] });
+  js.addStream('S', { name: 'S', subjects: ['s.>'] });
   const job = find(synth(c), 'Job').spec.template.spec;
   expect(job.containers[0].env).toEqual(expect.arrayContaining([
     { name: 'NATS_CA', value: '/etc/nats-client-certs/ca/ca.crt' },

@@ -1,21 +1,28 @@
-export * from './nats';
-export * from './nats-props';
-export * from './nats-chart';
-export * from './nats-statefulset';
-export * from './nats-services';
-export * from './nats-box';
-export { NatsSettings } from './settings';
-export { NATS_VERSION, NATS_BOX_VERSION } from './images';
-export { JetStream, JetStreamProps } from './jetstream';
-export * from './jetstream-enums';
-export { JetStreamApplyJob, JetStreamApplyJobProps } from './jetstream-apply-job';
-export { Stream, StreamProps } from './stream';
-export * from './consumer';
-export * from './kv-bucket';
-export * from './object-store';
-export { APPLY_SCRIPT } from './jetstream-apply-script';
-export * from './security-props';
-export * from './nats-certificates';
-export * from './nats-network-policy';
-export { NatsMigrationJob, NatsMigrationJobProps } from './nats-migration-job';
-export { MIGRATE_SCRIPT } from './migration-script';
+// The public API. Everything else under lib/ is internal: settings resolution, renderers, helpers.
+
+// The deployment
+export { Nats } from './nats';
+export { NatsProps, HealthCheck, StorageAccessMode, ClaimRetention } from './nats-props';
+export { NatsChart, NatsChartProps } from './nats-chart';
+export { NATS_VERSION, NATS_BOX_VERSION } from './server/images';
+// Its parts, reachable from `Nats` for `addJsonPatch`
+export { INatsServer } from './server/server';
+export { INatsServices } from './server/services';
+export { INatsBox } from './server/nats-box';
+export { INatsCertificates } from './security/certificates';
+export { INatsNetworkPolicy } from './security/network-policy';
+
+// Security
+export { NatsSecurityProps, SecurityProfile, CertManagerIssuerKind, NatsAccount, NatsUser } from './security/props';
+
+// JetStream resources as code
+export { JetStream, JetStreamProps } from './jetstream/jetstream';
+export { IJetStreamApplyJob } from './jetstream/apply-job';
+export { Stream, StreamProps } from './jetstream/stream';
+export { Consumer, ConsumerProps } from './jetstream/consumer';
+export { KeyValue, KeyValueProps } from './jetstream/key-value';
+export { ObjectStore, ObjectStoreProps } from './jetstream/object-store';
+export { StorageType, RetentionPolicy, DiscardPolicy, DeliverPolicy, AckPolicy, JetStreamApplyMode } from './jetstream/enums';
+
+// Operations
+export { NatsMigrationJob, NatsMigrationJobProps } from './operations/migration-job';

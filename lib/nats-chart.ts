@@ -1,9 +1,9 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from './k8s';
+import * as k8s from './internal/k8s';
 import { Nats } from './nats';
 import { NatsProps } from './nats-props';
-import { checkDnsLabel } from './validate';
+import { checkDnsLabel } from './internal/validate';
 
 /** Properties of a `NatsChart`: the namespace plus every `Nats` property. */
 export interface NatsChartProps extends NatsProps {

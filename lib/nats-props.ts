@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { NatsSecurityProps } from './security-props';
+import { NatsSecurityProps } from './security/props';
 
 /** The `/healthz` variants nats-server offers on the monitoring port. */
 export enum HealthCheck {
@@ -91,7 +91,7 @@ export interface NatsProps extends NatsSecurityProps {
    *
    * @default - disabled (`max_memory_store: 0`): memory streams are refused
    */
-  readonly memoryStoreSize?: string;
+  readonly maxMemoryStore?: string;
 
   /** What happens to the claims when the StatefulSet is deleted. @default ClaimRetention.RETAIN */
   readonly claimRetentionOnDelete?: ClaimRetention;

@@ -1,12 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { NatsBox } from './nats-box';
-import { NatsCertificates } from './nats-certificates';
-import { NatsNetworkPolicy } from './nats-network-policy';
 import { NatsProps } from './nats-props';
-import { NatsServices } from './nats-services';
-import { NatsStatefulSet } from './nats-statefulset';
-import { NatsSettings, resolveSettings } from './settings';
+import { INatsCertificates, NatsCertificates } from './security/certificates';
+import { INatsNetworkPolicy, NatsNetworkPolicy } from './security/network-policy';
+import { INatsBox, NatsBox } from './server/nats-box';
+import { INatsServer, NatsServer } from './server/server';
+import { INatsServices, NatsServices } from './server/services';
+import { NatsSettings, resolveSettings } from './server/settings';
 
 /**
  * NATS with JetStream: the servers (StatefulSet, volume claims, nats.conf), their headless and
@@ -15,38 +15,49 @@ import { NatsSettings, resolveSettings } from './settings';
  * ```ts
  * new Nats(chart, 'nats', { replicas: 3 });
  * ```
+ *
+ * Its parts are reachable for `addJsonPatch` (`nats.server.statefulSet`, `nats.services.client`, …); they are
+ * made by `Nats` alone, from the checked settings.
  */
 export class Nats extends Construct {
-  /** Properties with every default applied. */
-  public readonly settings: NatsSettings;
-  public readonly server: NatsStatefulSet;
-  public readonly services: NatsServices;
-  /** Present when `certManagerIssuer` is set. */
-  public readonly certificates?: NatsCertificates;
-  /** Present when `networkPolicy` is on. */
-  public readonly networkPolicy?: NatsNetworkPolicy;
-  /** Absent when `natsBox` is false. */
-  public readonly natsBox?: NatsBox;
+  /** Name of the StatefulSet and the client Service. */
+  public readonly name: string;
+  /** Number of servers. */
+  public readonly replicas: number;
   /** The in-cluster client URL, e.g. `nats://nats.nats.svc.cluster.local:4222`. */
   public readonly clientUrl: string;
+  /** The servers: nats.conf ConfigMap, StatefulSet and (clustered) PodDisruptionBudget. */
+  public readonly server: INatsServer;
+  public readonly services: INatsServices;
+  /** Present when `certManagerIssuer` is set. */
+  public readonly certificates?: INatsCertificates;
+  /** Present when `networkPolicy` is on. */
+  public readonly networkPolicy?: INatsNetworkPolicy;
+  /** Absent when `natsBox` is false. */
+  public readonly natsBox?: INatsBox;
+  /** @internal Properties with every default applied, for the constructs that build on this deployment. */
+  public readonly _settings: NatsSettings;
 
   public constructor(scope: Construct, id: string, props: NatsProps = {}) {
     super(scope, id);
-    this.settings = resolveSettings(props);
-    this.server = new NatsStatefulSet(this, 'Server', this.settings);
-    this.services = new NatsServices(this, 'Services', this.settings);
-    const { tls, networkPolicy } = this.settings.security;
+    const settings = resolveSettings(props);
+    this._settings = settings;
+    this.name = settings.name;
+    this.replicas = settings.replicas;
+    this.server = new NatsServer(this, 'Server', settings);
+    this.services = new NatsServices(this, 'Services', settings);
+    const { tls, networkPolicy } = settings.security;
     if (tls?.certManagerIssuer) {
-      this.certificates = new NatsCertificates(this, 'Certificates', this.settings);
+      this.certificates = new NatsCertificates(this, 'Certificates', settings);
     }
     if (networkPolicy) {
-      this.networkPolicy = new NatsNetworkPolicy(this, 'NetworkPolicy', this.settings);
+      this.networkPolicy = new NatsNetworkPolicy(this, 'NetworkPolicy', settings);
     }
-    if (this.settings.natsBox) {
-      this.natsBox = new NatsBox(this, 'Box', this.settings);
+    if (settings.natsBox) {
+      this.natsBox = new NatsBox(this, 'Box', settings);
     }
     const namespace = Chart.of(this).namespace;
-    const host = namespace ? `${this.settings.name}.${namespace}.svc.cluster.local` : this.settings.name;
-    this.clientUrl = `nats://${host}:${this.settings.clientPort}`;
+    const host = namespace ? `${settings.name}.${namespace}.svc.cluster.local` : settings.name;
+    this.clientUrl = `nats://${host}:${settings.clientPort}`;
   }
 }

@@ -1,8 +1,8 @@
-// The command cdk8s.yaml runs. It runs the compiled app (plain node: fast), compiling it first with
-// tsc when any TypeScript source is newer than the build, so `cdk8s synth` is never stale.
-const { execFileSync } = require('child_process');
+// The command cdk8s.yaml runs. It runs the compiled app (plain node: fast), building it first when any source
+// (TypeScript or a packaged shell script) is newer than the build, so `cdk8s synth` is never stale.
 const fs = require('fs');
 const path = require('path');
+const { build } = require('./build');
 
 const root = path.join(__dirname, '..');
 const entry = path.join(root, 'build', 'main.js');
@@ -10,7 +10,7 @@ const entry = path.join(root, 'build', 'main.js');
 function newestSource(p) {
   const stat = fs.statSync(p);
   if (!stat.isDirectory()) {
-    return /\.(ts|json)$/.test(p) ? stat.mtimeMs : 0;
+    return /\.(ts|json|sh)$/.test(p) ? stat.mtimeMs : 0;
   }
   return Math.max(0, ...fs.readdirSync(p).map((name) => newestSource(path.join(p, name))));
 }
@@ -20,7 +20,7 @@ const sources = ['main.ts', 'lib', 'imports', 'tsconfig.json', 'tsconfig.build.j
   .filter((p) => fs.existsSync(p));
 const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : -1;
 if (Math.max(...sources.map(newestSource)) > built) {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  build();
   fs.utimesSync(entry, new Date(), new Date()); // tsc leaves unchanged outputs alone
 }
 require(entry);

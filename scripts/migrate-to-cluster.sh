@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # npm run migrate: moves a standalone (1 replica) deployment's JetStream data into a cluster (3 or 5 replicas).
 #   NATS_REPLICAS=3 npm run migrate      # same NATS_* settings as `npm run synth`; kubectl's current context
-# `kubectl apply` cannot make that switch (the StatefulSet's selector and claims differ, see lib/topology.ts):
+# `kubectl apply` cannot make that switch (the StatefulSet's selector and claims differ, see lib/server/topology.ts):
 # a clustered server would delete a standalone store's streams. So this script, with downtime for publishers:
 #   1. deletes the standalone StatefulSet (its pod drains in lame duck; the claim <name>-js-<name>-0 stays),
 #   2. applies the cluster (new claims <name>-cluster-js-<name>-N) and waits for it,
-#   3. runs the migration Job (lib/nats-migration-job.ts): the old server on loopback, every stream copied in,
+#   3. runs the migration Job (lib/operations/migration-job.ts): the old server on loopback, every stream copied in,
 #   4. applies the rest of the app (streams as code), and leaves the old claim for you to delete.
 # Safe to run again after a failure: each step checks what is already done. Publishers get errors, never acks
 # that are lost, between step 1 and the end of step 3.

@@ -1,27 +1,44 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from './k8s';
-import { standardLabels } from './labels';
-import { MIGRATE_SCRIPT } from './migration-script';
-import type { Nats } from './nats';
-import { natsClientSetup } from './nats-client';
-import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from './pod-security';
-import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
-import { Topology, claimTemplateName } from './topology';
+import * as k8s from '../internal/k8s';
+import { standardLabels } from '../internal/labels';
+import type { Nats } from '../nats';
+import { natsClientSetup } from '../security/client';
+import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from '../internal/pod-security';
+import { SERVER_PATHS, renderServerConfig, serverEnv } from '../server/server-config';
+import { Topology } from '../server/topology';
+import { claimName, migrationName } from '../internal/names';
+import { packagedScript } from '../internal/scripts';
 
 export const COMPONENT_MIGRATION = 'migration';
 /** JetStream keeps at most 5 copies of a stream. */
 const MAX_STREAM_REPLICAS = 5;
 const SCRIPT_DIR = '/etc/nats-migration';
 
+/**
+ * `sh migrate.sh`: copies every stream of a standalone server's store into the cluster, one at a time, with the
+ * nats CLI's backup and restore (messages keep their sequence numbers; consumers come along). The standalone
+ * server is `$SOURCE_URL`, started on loopback in the same pod on the old claim, so no client can write to it.
+ *
+ * Environment: SOURCE_URL, SOURCE_JETSTREAM_DIR (the old store's `jetstream` directory, read-only),
+ * SOURCE_ACCOUNT (the account the Job's user is in; `$G` without accounts), TARGET_URL, TARGET_REPLICAS,
+ * optional TARGET_CA / TARGET_CERT / TARGET_KEY, NATS_USER / NATS_PASSWORD (valid on both servers),
+ * READY_TIMEOUT (seconds, default 300).
+ *
+ * Re-runnable: a stream already in the cluster that holds the source's messages (same first sequence, only
+ * appends since) is skipped; any other is left alone and reported. Exits 1 when any stream was not migrated.
+ */
+export const MIGRATE_SCRIPT = packagedScript(__dirname, 'migrate.sh');
+
 export interface NatsMigrationJobProps {
   /** The clustered deployment the data moves into; it replaces a standalone one of the same name. */
   readonly nats: Nats;
   /**
-   * Seconds to wait for each server's JetStream API.
-   * @default 300
+   * How long to wait for each server's JetStream API.
+   *
+   * @default Duration.minutes(5)
    */
-  readonly readyTimeoutSeconds?: number;
+  readonly readyTimeout?: Duration;
 }
 
 /**
@@ -37,7 +54,7 @@ export class NatsMigrationJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: NatsMigrationJobProps) {
     super(scope, id);
-    const s = props.nats.settings;
+    const s = props.nats._settings;
     if (s.replicas < 3) {
       throw new Error(`NatsMigrationJob moves a standalone deployment into a cluster: replicas must be 3 or 5, got ${s.replicas}`);
     }
@@ -46,8 +63,8 @@ export class NatsMigrationJob extends Construct {
       throw new Error('NatsMigrationJob connects as natsBoxUser to both servers: set natsBoxUser to a password user');
     }
     const labels = standardLabels(s.name, COMPONENT_MIGRATION);
-    const name = `${s.name}-migrate`;
-    const sourceClaim = `${claimTemplateName(s.name, Topology.STANDALONE)}-${s.name}-0`;
+    const name = migrationName(s.name);
+    const sourceClaim = claimName(s.name, Topology.STANDALONE, 0);
     const client = natsClientSetup(s);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Script', {
@@ -100,7 +117,7 @@ export class NatsMigrationJob extends Construct {
                 ...(client.ca ? [{ name: 'TARGET_CA', value: client.ca }] : []),
                 ...(client.cert ? [{ name: 'TARGET_CERT', value: client.cert }, { name: 'TARGET_KEY', value: client.key }] : []),
                 ...client.env,
-                { name: 'READY_TIMEOUT', value: `${props.readyTimeoutSeconds ?? 300}` },
+                { name: 'READY_TIMEOUT', value: `${Math.ceil((props.readyTimeout ?? Duration.minutes(5)).toSeconds())}` },
                 // The CLI keeps its state under these; the root filesystem is read-only.
                 { name: 'HOME', value: '/tmp' },
                 { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },

@@ -1,14 +1,14 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../imports/jetstream.nats.io';
-import { resourceNameOf } from './jetstream';
-import { AckPolicy, DeliverPolicy, JetStreamApplyMode, RetentionPolicy } from './jetstream-enums';
-import { ConsumerModel, goDuration, renderConsumerJson } from './jetstream-json';
+import * as nack from '../../imports/jetstream.nats.io';
+import { resourceNameOf } from '../internal/names';
+import { AckPolicy, DeliverPolicy, JetStreamApplyMode, RetentionPolicy } from './enums';
+import { ConsumerModel, goDuration, renderConsumerJson } from './definitions';
 import type { Stream } from './stream';
-import { checkJetStreamName, checkSubject, subjectWithin, subjectsOverlap } from './subjects';
+import { checkJetStreamName, checkSubject, subjectWithin, subjectsOverlap } from '../internal/subjects';
 
 /** A durable consumer's settings, for `stream.addConsumer()`. */
-export interface ConsumerOptions {
+export interface ConsumerProps {
   /** Durable name, e.g. `MY_CONSUMER`: letters, digits, '-' and '_'. */
   readonly durableName: string;
 
@@ -51,12 +51,6 @@ export interface ConsumerOptions {
   readonly deliverGroup?: string;
 }
 
-/** Properties of a `Consumer`. */
-export interface ConsumerProps extends ConsumerOptions {
-  /** The stream the consumer reads. */
-  readonly stream: Stream;
-}
-
 /** A durable JetStream consumer of a `Stream`. */
 export class Consumer extends Construct {
   public readonly stream: Stream;
@@ -67,9 +61,9 @@ export class Consumer extends Construct {
   public readonly resourceName?: string;
   private readonly model: ConsumerModel;
 
-  public constructor(scope: Construct, id: string, props: ConsumerProps) {
-    super(scope, id);
-    const stream = props.stream;
+  /** Prefer `stream.addConsumer(id, props)`. */
+  public constructor(stream: Stream, id: string, props: ConsumerProps) {
+    super(stream, id);
     this.stream = stream;
     this.durableName = props.durableName;
     checkJetStreamName('consumer durableName', props.durableName);

@@ -1,26 +1,43 @@
 import { createHash } from 'crypto';
-import { ApiObject, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import type { JetStream } from './jetstream';
-import { APPLY_SCRIPT } from './jetstream-apply-script';
-import * as k8s from './k8s';
-import { standardLabels } from './labels';
-import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from './pod-security';
-import { natsClientSetup } from './nats-client';
-import { NatsSettings } from './settings';
+import { jetStreamName } from '../internal/names';
+import { packagedScript } from '../internal/scripts';
+import * as k8s from '../internal/k8s';
+import { standardLabels } from '../internal/labels';
+import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from '../internal/pod-security';
+import { natsClientSetup } from '../security/client';
+import { NatsSettings } from '../server/settings';
 
 export const COMPONENT_JETSTREAM = 'jetstream';
+/**
+ * `sh apply.sh <dir>`: reads `<dir>/plan` (one `stream NAME`, `consumer STREAM NAME`, `kv BUCKET` or `object BUCKET`
+ * per line, in dependency order) and the definition files beside it, waits for the JetStream API at `$NATS_URL`,
+ * then creates or updates each resource. Never deletes: undeclared streams are reported and left alone.
+ * Exits 1 when the server rejects any definition, after trying all of them.
+ */
+export const APPLY_SCRIPT = packagedScript(__dirname, 'apply.sh');
 const MOUNT = '/etc/jetstream';
 /** Job names become a pod label, at most 63 characters: prefix, '-', hash. */
 const HASH_LENGTH = 10;
 const MAX_PREFIX = 63 - 1 - HASH_LENGTH;
+
+/** The apply Job's objects, for `addJsonPatch`. */
+export interface IJetStreamApplyJob extends IConstruct {
+  /** The definitions and `apply.sh`. */
+  readonly configMap: ApiObject;
+  /** The Job, named `<name>-jetstream-<hash of what it applies>`. */
+  readonly job: ApiObject;
+}
 
 /** Options of the apply Job; `JetStream` fills them in. */
 export interface JetStreamApplyJobProps {
   readonly settings: NatsSettings;
   /** Where the Job's nats CLI connects. */
   readonly natsUrl: string;
-  readonly readyTimeoutSeconds: number;
+  /** How long one attempt waits for the JetStream API. */
+  readonly readyTimeout: Duration;
   readonly backoffLimit: number;
   /** Whose definitions to apply: read at synth time, so resources declared after the Job are included. */
   readonly jetStream: JetStream;
@@ -31,7 +48,7 @@ export interface JetStreamApplyJobProps {
  * The Job's name ends in a hash of everything it applies: a changed definition is a new Job, so
  * `kubectl apply -f dist` runs it; an unchanged one is the same Job, so nothing runs again.
  */
-export class JetStreamApplyJob extends Construct {
+export class JetStreamApplyJob extends Construct implements IJetStreamApplyJob {
   public readonly configMap: ApiObject;
   public readonly job: ApiObject;
 
@@ -39,7 +56,7 @@ export class JetStreamApplyJob extends Construct {
     super(scope, id);
     const s = props.settings;
     const labels = standardLabels(s.name, COMPONENT_JETSTREAM);
-    const configMapName = `${s.name}-jetstream`;
+    const configMapName = jetStreamName(s.name);
     // Connects like nats-box: same user, CA and client certificate; the CLI reads NATS_CA/NATS_CERT/NATS_KEY.
     const client = natsClientSetup(s);
     const tlsEnv = ([['NATS_CA', client.ca], ['NATS_CERT', client.cert], ['NATS_KEY', client.key]] as const)
@@ -54,7 +71,7 @@ export class JetStreamApplyJob extends Construct {
       data: Lazy.any({ produce: data }),
     });
 
-    this.job = new HashNamedJob(this, 'Resource', `${s.name}-jetstream`.slice(0, MAX_PREFIX), data, {
+    this.job = new HashNamedJob(this, 'Resource', jetStreamName(s.name).slice(0, MAX_PREFIX), data, {
       metadata: { labels },
       spec: {
         backoffLimit: props.backoffLimit,
@@ -72,7 +89,7 @@ export class JetStreamApplyJob extends Construct {
                 { name: 'NATS_URL', value: props.natsUrl },
                 ...tlsEnv,
                 ...client.env,
-                { name: 'JETSTREAM_READY_TIMEOUT', value: `${props.readyTimeoutSeconds}` },
+                { name: 'JETSTREAM_READY_TIMEOUT', value: `${Math.ceil(props.readyTimeout.toSeconds())}` },
                 // The CLI keeps its state and contexts under these; the root filesystem is read-only.
                 { name: 'HOME', value: '/tmp' },
                 { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },

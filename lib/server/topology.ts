@@ -15,13 +15,3 @@ export enum Topology {
 export function topologyOf(replicas: number): Topology {
   return replicas > 1 ? Topology.CLUSTER : Topology.STANDALONE;
 }
-
-/** The volume claim template: claims are `<template>-<name>-<ordinal>`, e.g. `nats-js-nats-0`. */
-export function claimTemplateName(name: string, topology: Topology): string {
-  return topology === Topology.CLUSTER ? `${name}-cluster-js` : `${name}-js`;
-}
-
-/** The ConfigMap holding nats.conf. */
-export function configMapName(name: string, topology: Topology): string {
-  return topology === Topology.CLUSTER ? `${name}-cluster-config` : `${name}-config`;
-}

@@ -1,4 +1,4 @@
-import { NatsSettings } from './settings';
+import { NatsSettings } from '../server/settings';
 
 const CA_DIR = '/etc/nats-client-certs/ca';
 const CERT_DIR = '/etc/nats-client-certs/client';

@@ -1,5 +1,5 @@
 /** The `restricted` Pod Security level, shared by every workload the library creates. */
-import { pullSecretRefs } from './images';
+import { pullSecretRefs } from '../server/images';
 import * as k8s from './k8s';
 
 /** Container settings the restricted level requires, plus a read-only root filesystem. */

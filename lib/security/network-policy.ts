@@ -1,15 +1,20 @@
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import * as k8s from './k8s';
-import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
-import { NatsSettings } from './settings';
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from '../internal/k8s';
+import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/labels';
+import { NatsSettings } from '../server/settings';
+
+/** The NetworkPolicy, for `addJsonPatch`. */
+export interface INatsNetworkPolicy extends IConstruct {
+  readonly policy: ApiObject;
+}
 
 /**
  * Ingress rules for the servers: the client port from the release namespace (nats-box included) and the
  * namespaces in `clientNamespaces`; the cluster port only from the servers themselves; the monitoring port
  * from the release namespace and `monitoringNamespace`. Created by `Nats` when `networkPolicy` is on.
  */
-export class NatsNetworkPolicy extends Construct {
+export class NatsNetworkPolicy extends Construct implements INatsNetworkPolicy {
   public readonly policy: ApiObject;
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {

@@ -1,4 +1,4 @@
-import { NatsChartProps } from './nats-chart';
+import { NatsChartProps } from '../nats-chart';
 
 /** The environment variables the app reads, each mapped to a `NatsChartProps` property. */
 export const ENV_VARS: { [variable: string]: string } = {
@@ -7,11 +7,16 @@ export const ENV_VARS: { [variable: string]: string } = {
   NATS_REPLICAS: 'replicas',
   NATS_STORAGE_SIZE: 'storageSize',
   NATS_STORAGE_CLASS: 'storageClassName',
-  NATS_MEMORY_STORE_SIZE: 'memoryStoreSize',
+  NATS_MAX_MEMORY_STORE: 'maxMemoryStore',
   NATS_PREPARE_VOLUME_OWNERSHIP: 'prepareVolumeOwnership',
   NATS_REGISTRY: 'registry',
   NATS_IMAGE_PULL_SECRETS: 'imagePullSecrets',
   NATS_MAX_PAYLOAD: 'maxPayload',
+};
+
+/** Variables of earlier versions, refused with their new name rather than ignored. */
+const RENAMED_VARS: { [variable: string]: string } = {
+  NATS_MEMORY_STORE_SIZE: 'NATS_MAX_MEMORY_STORE',
 };
 
 /**
@@ -25,6 +30,9 @@ export function propsFromEnv(env: { [name: string]: string | undefined }): NatsC
       continue;
     }
     const prop = ENV_VARS[variable];
+    if (RENAMED_VARS[variable]) {
+      throw new Error(`${variable} was renamed ${RENAMED_VARS[variable]} in 0.3.0: set ${RENAMED_VARS[variable]}="${value}" instead`);
+    }
     if (!prop) {
       // NATS_URL and friends belong to NATS clients, not to this app.
       if (['NATS_URL', 'NATS_CONTEXT', 'NATS_CREDS', 'NATS_USER', 'NATS_PASSWORD'].includes(variable)) continue;

@@ -53,7 +53,7 @@ export interface BucketModel {
   readonly storage: string;
 }
 
-export interface KvBucketModel extends BucketModel {
+export interface KeyValueModel extends BucketModel {
   readonly history: number;
   readonly maxValueSize: number;
 }
@@ -116,7 +116,7 @@ export function renderConsumerJson(m: ConsumerModel): string {
 }
 
 /** Flags for `nats kv add|edit <bucket>`, one per line; every setting explicit, so an edit also resets removed ones. */
-export function renderKvArgs(m: KvBucketModel): string {
+export function renderKvArgs(m: KeyValueModel): string {
   return lines([
     `--history=${m.history}`,
     `--ttl=${m.ttlMillis}ms`,

@@ -1,9 +1,10 @@
+import { headlessServiceName } from '../internal/names';
 import { Duration } from 'cdk8s';
 import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
-import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from './nats-props';
-import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from './quantity';
-import { SecuritySettings, resolveSecurity } from './security';
-import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from './validate';
+import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from '../nats-props';
+import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from '../internal/quantity';
+import { SecuritySettings, resolveSecurity } from '../security/settings';
+import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from '../internal/validate';
 
 /** Every property resolved: defaults applied, quantities parsed, all checks passed. */
 export interface NatsSettings {
@@ -18,7 +19,7 @@ export interface NatsSettings {
   readonly storageClassName?: string;
   readonly storageAccessMode: StorageAccessMode;
   readonly maxFileStoreBytes: number;
-  readonly memoryStoreBytes: number;
+  readonly maxMemoryStoreBytes: number;
   readonly claimRetentionOnDelete: ClaimRetention;
   readonly claimRetentionOnScaleDown: ClaimRetention;
   readonly prepareVolumeOwnership: boolean;
@@ -56,7 +57,17 @@ const FILE_STORE_SHARE = 0.9;
 /** The Go runtime needs headroom below the cgroup limit to collect before the kernel kills. */
 const GOMEMLIMIT_SHARE = 0.8;
 
+/** Properties of earlier versions, refused with their new name (a JavaScript caller would otherwise lose them). */
+const RENAMED_PROPS: { [old: string]: string } = {
+  memoryStoreSize: 'maxMemoryStore',
+};
+
 export function resolveSettings(props: NatsProps): NatsSettings {
+  for (const [old, renamed] of Object.entries(RENAMED_PROPS)) {
+    if (old in props) {
+      throw new Error(`${old} was renamed ${renamed} in 0.3.0: set ${renamed} instead, got ${old} ${JSON.stringify((props as any)[old])}`);
+    }
+  }
   const name = props.name ?? 'nats';
   checkDnsLabel('name', name, MAX_STATEFULSET_NAME, ' (the StatefulSet controller-revision-hash label must fit 63)');
 
@@ -116,15 +127,15 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     goMemLimit = `${Math.floor((memoryLimitBytes * GOMEMLIMIT_SHARE) / MIB)}MiB`;
   }
 
-  let memoryStoreBytes = 0;
-  if (props.memoryStoreSize !== undefined) {
-    memoryStoreBytes = parseBytes('memoryStoreSize', props.memoryStoreSize);
-    if (memoryStoreBytes < MIN_MEMORY_STORE) {
-      throw new Error(`memoryStoreSize must be at least 16Mi, got "${props.memoryStoreSize}"`);
+  let maxMemoryStoreBytes = 0;
+  if (props.maxMemoryStore !== undefined) {
+    maxMemoryStoreBytes = parseBytes('maxMemoryStore', props.maxMemoryStore);
+    if (maxMemoryStoreBytes < MIN_MEMORY_STORE) {
+      throw new Error(`maxMemoryStore must be at least 16Mi, got "${props.maxMemoryStore}"`);
     }
-    if (memoryLimitBytes !== undefined && memoryStoreBytes > memoryLimitBytes * 0.75) {
+    if (memoryLimitBytes !== undefined && maxMemoryStoreBytes > memoryLimitBytes * 0.75) {
       throw new Error(
-        `memoryStoreSize must be at most 75% of memoryLimit (${formatBytes(memoryLimitBytes * 0.75)}), or the server is killed before the store is full, got "${props.memoryStoreSize}"`,
+        `maxMemoryStore must be at most 75% of memoryLimit (${formatBytes(memoryLimitBytes * 0.75)}), or the server is killed before the store is full, got "${props.maxMemoryStore}"`,
       );
     }
   }
@@ -169,7 +180,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
 
   return {
     name,
-    headlessServiceName: `${name}-headless`,
+    headlessServiceName: headlessServiceName(name),
     replicas,
     serverNamePrefix,
     clientPort,
@@ -179,7 +190,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     storageClassName: props.storageClassName,
     storageAccessMode: props.storageAccessMode ?? StorageAccessMode.READ_WRITE_ONCE,
     maxFileStoreBytes,
-    memoryStoreBytes,
+    maxMemoryStoreBytes,
     claimRetentionOnDelete: props.claimRetentionOnDelete ?? ClaimRetention.RETAIN,
     claimRetentionOnScaleDown: props.claimRetentionOnScaleDown ?? ClaimRetention.RETAIN,
     prepareVolumeOwnership: props.prepareVolumeOwnership ?? false,

@@ -1,16 +1,25 @@
-import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecUsages } from '../imports/cert-manager.io';
-import { COMPONENT_SERVER, standardLabels } from './labels';
-import { NatsSettings } from './settings';
+import { natsBoxName } from '../internal/names';
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecUsages } from '../../imports/cert-manager.io';
+import { COMPONENT_SERVER, standardLabels } from '../internal/labels';
+import { NatsSettings } from '../server/settings';
+
+/** The cert-manager Certificates, for `addJsonPatch`. */
+export interface INatsCertificates extends IConstruct {
+  /** The servers' certificate (clients and routes). */
+  readonly server: ApiObject;
+  /** nats-box's client certificate, under mutual TLS. */
+  readonly natsBox?: ApiObject;
+}
 
 /**
  * cert-manager Certificates for the servers (clients and routes) and, under mutual TLS, for nats-box.
  * Created by `Nats` when `certManagerIssuer` is set.
  */
-export class NatsCertificates extends Construct {
-  public readonly server: Certificate;
-  public readonly natsBox?: Certificate;
+export class NatsCertificates extends Construct implements INatsCertificates {
+  public readonly server: ApiObject;
+  public readonly natsBox?: ApiObject;
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {
     super(scope, id);
@@ -43,7 +52,7 @@ export class NatsCertificates extends Construct {
           secretName: tls.natsBoxSecretName,
           issuerRef,
           privateKey,
-          commonName: `${s.name}-box`,
+          commonName: natsBoxName(s.name),
           usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.CLIENT_AUTH],
         },
       });

@@ -1,21 +1,19 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../imports/jetstream.nats.io';
+import * as nack from '../../imports/jetstream.nats.io';
 import { bucketModel } from './bucket';
-import { JetStream, resourceNameOf } from './jetstream';
-import { JetStreamApplyMode, StorageType } from './jetstream-enums';
-import { KvBucketModel, goDuration, renderKvArgs } from './jetstream-json';
-import { parseBytes } from './quantity';
-import { checkJetStreamName } from './subjects';
+import type { JetStream } from './jetstream';
+import { resourceNameOf } from '../internal/names';
+import { JetStreamApplyMode, StorageType } from './enums';
+import { KeyValueModel, goDuration, renderKvArgs } from './definitions';
+import { parseBytes } from '../internal/quantity';
+import { checkJetStreamName } from '../internal/subjects';
 
 /** The server keeps at most 64 values per key. */
 const MAX_HISTORY = 64;
 
-/** Properties of a `KvBucket`. */
-export interface KvBucketProps {
-  /** Where the bucket is declared. */
-  readonly jetStream: JetStream;
-
+/** Properties of a `KeyValue` bucket. */
+export interface KeyValueProps {
   /** Bucket name: letters, digits, '-' and '_'. Its stream is `KV_<bucket>`. */
   readonly bucket: string;
 
@@ -42,16 +40,17 @@ export interface KvBucketProps {
 }
 
 /** A JetStream key-value bucket. */
-export class KvBucket extends Construct {
+export class KeyValue extends Construct {
   public readonly jetStream: JetStream;
   public readonly bucket: string;
   /** Name of its NACK resource; set in NACK mode. */
   public readonly resourceName?: string;
-  private readonly model: KvBucketModel;
+  private readonly model: KeyValueModel;
 
-  public constructor(scope: Construct, id: string, props: KvBucketProps) {
-    super(scope, id);
-    const js = props.jetStream;
+  /** Prefer `jetStream.addKeyValue(id, props)`. */
+  public constructor(jetStream: JetStream, id: string, props: KeyValueProps) {
+    super(jetStream, id);
+    const js = jetStream;
     this.jetStream = js;
     this.bucket = props.bucket;
     checkJetStreamName('KV bucket name', props.bucket);
@@ -68,7 +67,7 @@ export class KvBucket extends Construct {
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('KV bucket name', props.bucket);
     }
-    js._addKvBucket(this);
+    js._addKeyValue(this);
     if (this.resourceName) {
       const m = this.model;
       new nack.KeyValue(this, 'Resource', {

@@ -1,7 +1,7 @@
-import { parseBytes } from './quantity';
-import { CertManagerIssuerKind, NatsAccount, NatsSecurityProps, NatsUser, SecurityProfile } from './security-props';
-import { checkSubject } from './subjects';
-import { checkDnsLabel, checkDnsSubdomain } from './validate';
+import { parseBytes } from '../internal/quantity';
+import { CertManagerIssuerKind, NatsAccount, NatsSecurityProps, NatsUser, SecurityProfile } from './props';
+import { checkSubject } from '../internal/subjects';
+import { checkDnsLabel, checkDnsSubdomain } from '../internal/validate';
 
 /** Where each TLS listener's files come from, resolved. */
 export interface TlsSettings {

@@ -1,38 +1,22 @@
-// The shell script the migration Job runs in the nats-box image (busybox sh). A constant, not a file read at
-// synth time, so constructs do no I/O; the tests run this very text against real nats-servers.
-
-/**
- * `sh migrate.sh`: copies every stream of a standalone server's store into the cluster, one at a time, with the
- * nats CLI's backup and restore (messages keep their sequence numbers; consumers come along). The standalone
- * server is `$SOURCE_URL`, started on loopback in the same pod on the old claim, so no client can write to it.
- *
- * Environment: SOURCE_URL, SOURCE_JETSTREAM_DIR (the old store's `jetstream` directory, read-only),
- * SOURCE_ACCOUNT (the account the Job's user is in; `$G` without accounts), TARGET_URL, TARGET_REPLICAS,
- * optional TARGET_CA / TARGET_CERT / TARGET_KEY, NATS_USER / NATS_PASSWORD (valid on both servers),
- * READY_TIMEOUT (seconds, default 300).
- *
- * Re-runnable: a stream already in the cluster that holds the source's messages (same first sequence, only
- * appends since) is skipped; any other is left alone and reported. Exits 1 when any stream was not migrated.
- */
-export const MIGRATE_SCRIPT = `#!/bin/sh
+#!/bin/sh
 set -u
 trap 'exit 143' TERM
-: "\${SOURCE_URL:?}" "\${SOURCE_JETSTREAM_DIR:?}" "\${SOURCE_ACCOUNT:?}" "\${TARGET_URL:?}" "\${TARGET_REPLICAS:?}"
-ready_timeout=\${READY_TIMEOUT:-300}
-work=\${TMPDIR:-/tmp}/migrate
+: "${SOURCE_URL:?}" "${SOURCE_JETSTREAM_DIR:?}" "${SOURCE_ACCOUNT:?}" "${TARGET_URL:?}" "${TARGET_REPLICAS:?}"
+ready_timeout=${READY_TIMEOUT:-300}
+work=${TMPDIR:-/tmp}/migrate
 mkdir -p "$work"
 out=$work.out
 failed=0
-log() { printf 'migrate: %s\\n' "$*"; }
+log() { printf 'migrate: %s\n' "$*"; }
 source_nats() { nats --server "$SOURCE_URL" "$@" </dev/null; }
 target_nats() {
-  nats --server "$TARGET_URL" \${TARGET_CA:+--tlsca "$TARGET_CA"} \${TARGET_CERT:+--tlscert "$TARGET_CERT"} \\
-    \${TARGET_KEY:+--tlskey "$TARGET_KEY"} "$@" </dev/null
+  nats --server "$TARGET_URL" ${TARGET_CA:+--tlsca "$TARGET_CA"} ${TARGET_CERT:+--tlscert "$TARGET_CERT"} \
+    ${TARGET_KEY:+--tlskey "$TARGET_KEY"} "$@" </dev/null
 }
-# "messages first_seq last_seq" from the state block of \`nats stream info --json\`.
+# "messages first_seq last_seq" from the state block of `nats stream info --json`.
 state() {
   "$@" --json 2>/dev/null | awk -F'[:,]' '
-    /^  "state": \\{/ { s = 1; next }
+    /^  "state": \{/ { s = 1; next }
     s && /^  }/ { s = 0 }
     s && /^    "messages":/ { m = $2 + 0 }
     s && /^    "first_seq":/ { f = $2 + 0 }
@@ -53,7 +37,7 @@ wait_for() { # name command...
   waited=0
   until "$@" stream ls --names >"$out" 2>&1; do
     if [ "$waited" -ge "$ready_timeout" ]; then
-      log "$what JetStream not ready after \${ready_timeout}s:"; sed 's/^/  /' "$out"; exit 1
+      log "$what JetStream not ready after ${ready_timeout}s:"; sed 's/^/  /' "$out"; exit 1
     fi
     sleep 2; waited=$((waited + 2))
   done
@@ -63,12 +47,12 @@ wait_for() { # name command...
 others=
 for dir in "$SOURCE_JETSTREAM_DIR"/*/streams/*/; do
   [ -d "$dir" ] || continue
-  account=\${dir%/streams/*}; account=\${account##*/}
-  [ "$account" = "$SOURCE_ACCOUNT" ] || others="$others $account/\${dir%/}"
+  account=${dir%/streams/*}; account=${account##*/}
+  [ "$account" = "$SOURCE_ACCOUNT" ] || others="$others $account/${dir%/}"
 done
 if [ -n "$others" ]; then
   log "streams outside account $SOURCE_ACCOUNT (the Job's user) cannot be migrated by this Job:"
-  for o in $others; do log "  account \${o%%/*}: stream \${o##*/}"; done
+  for o in $others; do log "  account ${o%%/*}: stream ${o##*/}"; done
   exit 1
 fi
 
@@ -103,4 +87,3 @@ done 3<"$work.streams"
 rm -f "$out" "$work.streams"
 if [ "$failed" -ne 0 ]; then log "failed: see above; the standalone claim is untouched"; exit 1; fi
 log "done"
-`;

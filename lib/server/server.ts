@@ -1,24 +1,36 @@
 import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { pullSecretRefs } from './images';
-import * as k8s from './k8s';
-import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
-import { HealthCheck } from './nats-props';
+import * as k8s from '../internal/k8s';
+import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from '../internal/pod-security';
+import { HealthCheck } from '../nats-props';
 import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
 import { NatsSettings } from './settings';
-import { TOPOLOGY_LABEL, claimTemplateName, configMapName, topologyOf } from './topology';
+import { TOPOLOGY_LABEL, topologyOf } from './topology';
+import { claimTemplateName, configMapName } from '../internal/names';
 
 const { config: CONFIG_DIR, pid: PID_DIR, store: STORE_DIR, cert: CERT_DIR, ca: CA_DIR } = SERVER_PATHS;
 /** Time for the process to exit after lame duck ends, on top of grace period + duration. */
 const SHUTDOWN_MARGIN_SECONDS = 20;
 
+/** The servers' objects, for `addJsonPatch`. */
+export interface INatsServer extends IConstruct {
+  /** The rendered nats.conf (`$SERVER_NAME` is expanded by each server from its pod name). */
+  readonly configText: string;
+  /** The ConfigMap holding nats.conf. */
+  readonly configMap: ApiObject;
+  readonly statefulSet: ApiObject;
+  /** Present when there is more than one replica. */
+  readonly podDisruptionBudget?: ApiObject;
+}
+
 /**
  * The NATS servers: nats.conf in a ConfigMap, a StatefulSet with a JetStream volume claim per
  * server, and (when clustered) a PodDisruptionBudget. Created by `Nats`.
  */
-export class NatsStatefulSet extends Construct {
+export class NatsServer extends Construct implements INatsServer {
   /** The rendered nats.conf (`$SERVER_NAME` is expanded by each server from its pod name). */
   public readonly configText: string;
   public readonly configMap: ApiObject;

@@ -1,37 +1,28 @@
-// The shell script the apply Job runs in the nats-box image (busybox sh). It is a constant, not a file read at
-// synth time, so constructs do no I/O; the tests run this very text against a real nats-server.
-
-/**
- * `sh apply.sh <dir>`: reads `<dir>/plan` (one `stream NAME`, `consumer STREAM NAME`, `kv BUCKET` or `object BUCKET`
- * per line, in dependency order) and the definition files beside it, waits for the JetStream API at `$NATS_URL`,
- * then creates or updates each resource. Never deletes: undeclared streams are reported and left alone.
- * Exits 1 when the server rejects any definition, after trying all of them.
- */
-export const APPLY_SCRIPT = `#!/bin/sh
+#!/bin/sh
 set -u
 # As a container's first process, sh would ignore SIGTERM: end promptly when the Job is deleted.
 trap 'exit 143' TERM
-dir=\${1:?usage: apply.sh <definitions directory>}
-ready_timeout=\${JETSTREAM_READY_TIMEOUT:-300}
+dir=${1:?usage: apply.sh <definitions directory>}
+ready_timeout=${JETSTREAM_READY_TIMEOUT:-300}
 # No mktemp: minimal nats-box images lack it. /tmp is the Job's emptyDir.
-tmp=\${TMPDIR:-/tmp}/jetstream-apply.$$
+tmp=${TMPDIR:-/tmp}/jetstream-apply.$$
 declared=$tmp.declared
 : >"$declared"
 failed=0
-log() { printf 'jetstream: %s\\n' "$*"; }
+log() { printf 'jetstream: %s\n' "$*"; }
 
 # A fresh server, or a cluster still electing its meta leader, does not answer the JetStream API yet.
 waited=0
 until nats stream ls --names >"$tmp" 2>&1 </dev/null; do
   if [ "$waited" -ge "$ready_timeout" ]; then
-    log "JetStream at \${NATS_URL:-the default server} not ready after \${ready_timeout}s:"
+    log "JetStream at ${NATS_URL:-the default server} not ready after ${ready_timeout}s:"
     sed 's/^/  /' "$tmp"
     exit 1
   fi
   sleep 2
   waited=$((waited + 2))
 done
-log "JetStream at \${NATS_URL:-the default server} is ready"
+log "JetStream at ${NATS_URL:-the default server} is ready"
 
 # The "config" block of an info document: compared before and after to tell updated from unchanged.
 stream_config() { nats stream info "$1" --json 2>/dev/null </dev/null | sed -n '/^  "config": {/,/^  }/p'; }
@@ -86,7 +77,7 @@ apply_bucket() {
   set --
   while IFS= read -r arg; do
     case $arg in
-      --storage=*) want_storage=\${arg#--storage=}; [ -n "$before" ] && continue ;;
+      --storage=*) want_storage=${arg#--storage=}; [ -n "$before" ] && continue ;;
     esac
     set -- "$@" "$arg"
   done <"$dir/$kind.$bucket.args"
@@ -96,8 +87,8 @@ apply_bucket() {
     return
   fi
   after=$(stream_config "$stream")
-  if ! printf '%s\\n' "$after" | grep -q "\\"storage\\": \\"$want_storage\\""; then
-    printf 'storage is fixed when a bucket is created; delete and recreate it to move it to %s\\n' "$want_storage" >"$tmp"
+  if ! printf '%s\n' "$after" | grep -q "\"storage\": \"$want_storage\""; then
+    printf 'storage is fixed when a bucket is created; delete and recreate it to move it to %s\n' "$want_storage" >"$tmp"
     rejected "$kind $bucket"
     return
   fi
@@ -130,4 +121,3 @@ if [ "$failed" -ne 0 ]; then
 fi
 rm -f "$tmp" "$declared"
 log "done"
-`;

@@ -2,7 +2,7 @@
 export enum StorageType {
   /** On the JetStream volume. */
   FILE = 'file',
-  /** In memory: needs the server's memory store (`memoryStoreSize`); lost when the server restarts. */
+  /** In memory: needs the server's memory store (`maxMemoryStore`); lost when the server restarts. */
   MEMORY = 'memory',
 }
 

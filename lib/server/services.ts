@@ -1,14 +1,22 @@
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
-import * as k8s from './k8s';
-import { COMPONENT_SERVER, selectorLabels, standardLabels } from './labels';
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from '../internal/k8s';
+import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/labels';
 import { NatsSettings } from './settings';
+
+/** The Services, for `addJsonPatch`. */
+export interface INatsServices extends IConstruct {
+  /** `<name>-headless`: a DNS name per server pod, for routes. */
+  readonly headless: ApiObject;
+  /** `<name>`: where clients connect. */
+  readonly client: ApiObject;
+}
 
 /**
  * The two Services in front of the servers: a headless one that gives each pod a stable DNS name for
  * cluster routes, and the client Service (`nats://<name>.<namespace>.svc.cluster.local:4222`). Created by `Nats`.
  */
-export class NatsServices extends Construct {
+export class NatsServices extends Construct implements INatsServices {
   public readonly headless: ApiObject;
   public readonly client: ApiObject;
 

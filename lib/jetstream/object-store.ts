@@ -1,17 +1,15 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../imports/jetstream.nats.io';
+import * as nack from '../../imports/jetstream.nats.io';
 import { bucketModel } from './bucket';
-import { JetStream, resourceNameOf } from './jetstream';
-import { JetStreamApplyMode, StorageType } from './jetstream-enums';
-import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './jetstream-json';
-import { checkJetStreamName } from './subjects';
+import type { JetStream } from './jetstream';
+import { resourceNameOf } from '../internal/names';
+import { JetStreamApplyMode, StorageType } from './enums';
+import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './definitions';
+import { checkJetStreamName } from '../internal/subjects';
 
 /** Properties of an `ObjectStore`. */
 export interface ObjectStoreProps {
-  /** Where the store is declared. */
-  readonly jetStream: JetStream;
-
   /** Bucket name: letters, digits, '-' and '_'. Its stream is `OBJ_<bucket>`. */
   readonly bucket: string;
 
@@ -39,9 +37,10 @@ export class ObjectStore extends Construct {
   public readonly resourceName?: string;
   private readonly model: ObjectStoreModel;
 
-  public constructor(scope: Construct, id: string, props: ObjectStoreProps) {
-    super(scope, id);
-    const js = props.jetStream;
+  /** Prefer `jetStream.addObjectStore(id, props)`. */
+  public constructor(jetStream: JetStream, id: string, props: ObjectStoreProps) {
+    super(jetStream, id);
+    const js = jetStream;
     this.jetStream = js;
     this.bucket = props.bucket;
     checkJetStreamName('object store bucket name', props.bucket);

@@ -1,21 +1,31 @@
+import { natsBoxContextsName, natsBoxName } from '../internal/names';
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { pullSecretRefs } from './images';
-import * as k8s from './k8s';
-import { COMPONENT_BOX, selectorLabels, standardLabels } from './labels';
-import { RESTRICTED_CONTAINER, restrictedPod } from './pod-security';
-import { natsClientSetup } from './nats-client';
+import * as k8s from '../internal/k8s';
+import { COMPONENT_BOX, selectorLabels, standardLabels } from '../internal/labels';
+import { RESTRICTED_CONTAINER, restrictedPod } from '../internal/pod-security';
+import { natsClientSetup } from '../security/client';
 import { NatsSettings } from './settings';
 
 /** Where the nats CLI looks for contexts: `$XDG_CONFIG_HOME/nats/`. */
 const CONFIG_HOME = '/etc/nats-box';
+
+/** nats-box's objects, for `addJsonPatch`. */
+export interface INatsBox extends IConstruct {
+  /** The nats CLI context files, keyed by their path under `$XDG_CONFIG_HOME/nats/`. */
+  readonly contextFiles: { [path: string]: string };
+  /** The ConfigMap holding the contexts. */
+  readonly configMap: ApiObject;
+  readonly deployment: ApiObject;
+}
 
 /**
  * A nats-box Deployment for operating the servers with the nats CLI:
  * `kubectl exec -n nats deploy/nats-box -- nats stream ls`. Its default context points at the
  * client Service. Created by `Nats`.
  */
-export class NatsBox extends Construct {
+export class NatsBox extends Construct implements INatsBox {
   /** The nats CLI context files, keyed by their path under `$XDG_CONFIG_HOME/nats/`. */
   public readonly contextFiles: { [path: string]: string };
   public readonly configMap: ApiObject;
@@ -23,7 +33,7 @@ export class NatsBox extends Construct {
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {
     super(scope, id);
-    const name = `${s.name}-box`;
+    const name = natsBoxName(s.name);
     const selector = selectorLabels(s.name, COMPONENT_BOX);
     const labels = standardLabels(s.name, COMPONENT_BOX);
 
@@ -35,7 +45,7 @@ export class NatsBox extends Construct {
     };
     // ConfigMap keys cannot hold '/': store flat keys and map them back to paths in the volume.
     const key = (path: string) => path.replace(/[/]/g, '_');
-    const configMapName = `${name}-contexts`;
+    const configMapName = natsBoxContextsName(s.name);
     this.configMap = new k8s.KubeConfigMap(this, 'Contexts', {
       metadata: { name: configMapName, labels },
       data: Object.fromEntries(Object.entries(this.contextFiles).map(([path, text]) => [key(path), text])),

@@ -1,18 +1,16 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../imports/jetstream.nats.io';
-import { Consumer, ConsumerOptions } from './consumer';
-import { JetStream, resourceNameOf } from './jetstream';
-import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './jetstream-enums';
-import { StreamModel, goDuration, renderStreamJson } from './jetstream-json';
-import { parseBytes } from './quantity';
-import { checkJetStreamName, checkSubject } from './subjects';
+import * as nack from '../../imports/jetstream.nats.io';
+import { Consumer, ConsumerProps } from './consumer';
+import type { JetStream } from './jetstream';
+import { resourceNameOf } from '../internal/names';
+import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './enums';
+import { StreamModel, goDuration, renderStreamJson } from './definitions';
+import { parseBytes } from '../internal/quantity';
+import { checkJetStreamName, checkSubject } from '../internal/subjects';
 
 /** Properties of a JetStream `Stream`. */
 export interface StreamProps {
-  /** Where the stream is declared. */
-  readonly jetStream: JetStream;
-
   /** Stream name, e.g. `MY_STREAM`: letters, digits, '-' and '_'. */
   readonly name: string;
 
@@ -97,9 +95,10 @@ export class Stream extends Construct {
   private readonly mirror?: Stream;
   private readonly sources: Stream[];
 
-  public constructor(scope: Construct, id: string, props: StreamProps) {
-    super(scope, id);
-    const js = props.jetStream;
+  /** Prefer `jetStream.addStream(id, props)`. */
+  public constructor(jetStream: JetStream, id: string, props: StreamProps) {
+    super(jetStream, id);
+    const js = jetStream;
     this.jetStream = js;
     this.name = props.name;
     checkJetStreamName('stream name', props.name);
@@ -182,8 +181,8 @@ export class Stream extends Construct {
   }
 
   /** Adds a durable consumer of this stream. */
-  public addConsumer(id: string, options: ConsumerOptions): Consumer {
-    return new Consumer(this, id, { ...options, stream: this });
+  public addConsumer(id: string, props: ConsumerProps): Consumer {
+    return new Consumer(this, id, props);
   }
 
   /** The `nats stream add --config` JSON. */

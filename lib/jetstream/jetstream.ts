@@ -1,14 +1,14 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { COMPONENT_JETSTREAM, IJetStreamApplyJob, JetStreamApplyJob } from './apply-job';
 import type { Consumer } from './consumer';
-import { COMPONENT_JETSTREAM, JetStreamApplyJob } from './jetstream-apply-job';
-import { JetStreamApplyMode, StorageType } from './jetstream-enums';
-import type { KvBucket } from './kv-bucket';
-import { standardLabels } from './labels';
-import { Nats } from './nats';
-import type { ObjectStore } from './object-store';
-import type { Stream } from './stream';
-import { subjectsOverlap } from './subjects';
+import { JetStreamApplyMode, StorageType } from './enums';
+import { KeyValue, KeyValueProps } from './key-value';
+import { ObjectStore, ObjectStoreProps } from './object-store';
+import { Stream, StreamProps } from './stream';
+import { standardLabels } from '../internal/labels';
+import { subjectsOverlap } from '../internal/subjects';
+import type { Nats } from '../nats';
 
 /** Properties of `JetStream`, the home of a deployment's streams, consumers and buckets. */
 export interface JetStreamProps {
@@ -43,18 +43,19 @@ export interface JetStreamProps {
  *
  * ```ts
  * const js = new JetStream(chart, 'JetStream', { nats });
- * const stream = new Stream(js, 'Events', { jetStream: js, name: 'MY_STREAM', subjects: ['events.>'] });
+ * const stream = js.addStream('Events', { name: 'MY_STREAM', subjects: ['events.>'] });
  * stream.addConsumer('Users', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'] });
+ * js.addKeyValue('Settings', { bucket: 'settings' });
  * ```
  */
 export class JetStream extends Construct {
   public readonly nats: Nats;
   public readonly mode: JetStreamApplyMode;
   /** The apply Job and its ConfigMap; absent in NACK mode. */
-  public readonly applyJob?: JetStreamApplyJob;
+  public readonly applyJob?: IJetStreamApplyJob;
   /** @internal */ public readonly _streams: Stream[] = [];
   /** @internal */ public readonly _consumers: Consumer[] = [];
-  /** @internal */ public readonly _kvBuckets: KvBucket[] = [];
+  /** @internal */ public readonly _keyValues: KeyValue[] = [];
   /** @internal */ public readonly _objectStores: ObjectStore[] = [];
   private readonly streamNames = new Map<string, string>();
   private readonly resourceNames = new Map<string, string>();
@@ -70,23 +71,38 @@ export class JetStream extends Construct {
         throw new Error(`backoffLimit must be a whole number of at least 0, got ${backoffLimit}`);
       }
       this.applyJob = new JetStreamApplyJob(this, 'Apply', {
-        settings: this.nats.settings,
+        settings: this.nats._settings,
         natsUrl: this.nats.clientUrl,
-        readyTimeoutSeconds: Math.ceil(readyTimeout.toSeconds()),
+        readyTimeout,
         backoffLimit,
         jetStream: this,
       });
     }
   }
 
+  /** Declares a stream. */
+  public addStream(id: string, props: StreamProps): Stream {
+    return new Stream(this, id, props);
+  }
+
+  /** Declares a key-value bucket. */
+  public addKeyValue(id: string, props: KeyValueProps): KeyValue {
+    return new KeyValue(this, id, props);
+  }
+
+  /** Declares an object store. */
+  public addObjectStore(id: string, props: ObjectStoreProps): ObjectStore {
+    return new ObjectStore(this, id, props);
+  }
+
   /** @internal Labels of every object this JetStream renders. */
   public _labels(): { [key: string]: string } {
-    return standardLabels(this.nats.settings.name, COMPONENT_JETSTREAM);
+    return standardLabels(this.nats._settings.name, COMPONENT_JETSTREAM);
   }
 
   /** @internal Checks that replicas fit the cluster. */
   public _checkReplicas(what: string, replicas: number): void {
-    const servers = this.nats.settings.replicas;
+    const servers = this.nats._settings.replicas;
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > servers) {
       throw new Error(
         `${what} replicas must be a whole number from 1 to the cluster's ${servers} server(s) (each replica needs its own server), got ${replicas}`,
@@ -96,9 +112,9 @@ export class JetStream extends Construct {
 
   /** @internal Memory storage needs the server's memory store. */
   public _checkStorage(what: string, storage: StorageType): void {
-    if (storage === StorageType.MEMORY && this.nats.settings.memoryStoreBytes === 0) {
+    if (storage === StorageType.MEMORY && this.nats._settings.maxMemoryStoreBytes === 0) {
       throw new Error(
-        `${what} storage must be StorageType.FILE: the server has no memory store (set memoryStoreSize on Nats to use MEMORY), got MEMORY`,
+        `${what} storage must be StorageType.FILE: the server has no memory store (set maxMemoryStore on Nats to use MEMORY), got MEMORY`,
       );
     }
   }
@@ -131,10 +147,10 @@ export class JetStream extends Construct {
   }
 
   /** @internal */
-  public _addKvBucket(bucket: KvBucket): void {
+  public _addKeyValue(bucket: KeyValue): void {
     this.claimStreamName(`KV_${bucket.bucket}`, `KV bucket "${bucket.bucket}"`);
     this.claimResourceName('KeyValue', bucket.resourceName, bucket.bucket);
-    this._kvBuckets.push(bucket);
+    this._keyValues.push(bucket);
   }
 
   /** @internal */
@@ -156,7 +172,7 @@ export class JetStream extends Construct {
       plan.push(`consumer ${c.stream.name} ${c.durableName}`);
       files[`consumer.${c.stream.name}.${c.durableName}.json`] = c.toCliJson();
     }
-    for (const b of this._kvBuckets) {
+    for (const b of this._keyValues) {
       plan.push(`kv ${b.bucket}`);
       files[`kv.${b.bucket}.args`] = b.toCliArgs();
     }
@@ -186,15 +202,4 @@ export class JetStream extends Construct {
     }
     this.resourceNames.set(key, name);
   }
-}
-
-/** A Kubernetes name for a JetStream name: lowercase, '_' as '-'. */
-export function resourceNameOf(what: string, ...parts: string[]): string {
-  const name = parts.join('-').toLowerCase().replace(/_/g, '-');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-    throw new Error(
-      `${what} must start and end with a letter or digit and the resource name "${name}" must fit 63 characters, for its Kubernetes resource name, got "${parts.join('", "')}"`,
-    );
-  }
-  return name;
 }

@@ -1,5 +1,5 @@
-import { ConfVariable, TlsConfig, UserConfig, renderNatsConfig } from './nats-config';
-import { UserSettings } from './security';
+import { ConfVariable, TlsConfig, UserConfig, renderNatsConfig } from '../config/nats-config';
+import { UserSettings } from '../security/settings';
 import { NatsSettings } from './settings';
 
 /** Where the server pods mount things. The migration Job's source server uses the same paths. */
@@ -38,7 +38,7 @@ export function renderServerConfig(s: NatsSettings, options: ServerConfigOptions
     lameDuckDurationSeconds: s.lameDuckDurationSeconds,
     lameDuckGracePeriodSeconds: s.lameDuckGracePeriodSeconds,
     maxPayload: s.maxPayloadBytes,
-    jetStream: { storeDir: SERVER_PATHS.store, maxFileStore: s.maxFileStoreBytes, maxMemoryStore: s.memoryStoreBytes },
+    jetStream: { storeDir: SERVER_PATHS.store, maxFileStore: s.maxFileStoreBytes, maxMemoryStore: s.maxMemoryStoreBytes },
     cluster: s.replicas > 1 && !options.loopbackOnly ? {
       name: s.name,
       port: s.clusterPort,

@@ -1,12 +1,12 @@
 import type { JetStream } from './jetstream';
-import { StorageType } from './jetstream-enums';
-import { BucketModel } from './jetstream-json';
+import { StorageType } from './enums';
+import { BucketModel } from './definitions';
 import type { ObjectStoreProps } from './object-store';
-import { parseBytes } from './quantity';
+import { parseBytes } from '../internal/quantity';
 import { checkText } from './stream';
 
 /**
- * Checks and defaults what KV buckets and object stores share (an object store has nothing else; `KvBucketProps`
+ * Checks and defaults what KV buckets and object stores share (an object store has nothing else; `KeyValueProps`
  * adds to it); `what` names the bucket in errors.
  */
 export function bucketModel(js: JetStream, what: string, props: ObjectStoreProps): BucketModel {
