@@ -81,6 +81,8 @@ describe('settings from the environment', () => {
     expect(() => propsFromEnv({ NATS_PREPARE_VOLUME_OWNERSHIP: 'yes' })).toThrow('NATS_PREPARE_VOLUME_OWNERSHIP must be "true" or "false", got "yes"');
     expect(() => propsFromEnv({ NATS_REPLICA: '3' })).toThrow(/NATS_REPLICA is not a setting of this app; valid ones are NATS_NAMESPACE, NATS_NAME, NATS_REPLICAS/);
     expect(() => synthApp({ NATS_REPLICAS: '2' })).toThrow('replicas must be odd');
+    expect(() => propsFromEnv({ NATS_MEMORY_STORE_SIZE: '64Mi' }))
+      .toThrow('NATS_MEMORY_STORE_SIZE was renamed NATS_MAX_MEMORY_STORE in 0.3.0: set NATS_MAX_MEMORY_STORE="64Mi" instead');
     expect(propsFromEnv({ NATS_URL: 'nats://x:4222', PATH: '/bin', NATS_REPLICAS: '' })).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
@@ -128,7 +128,7 @@ test('in a chart of their own, as the app does: a second file applied after the 
   const js = new JetStream(streams, 'JetStream', { nats: nats.nats });
   js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'] });
   app.synth();
-  const files = require('fs').readdirSync(app.outdir).sort();
+  const files = readdirSync(app.outdir).sort();
   expect(files).toEqual(['nats.k8s.yaml', 'streams.k8s.yaml']);
 });
 

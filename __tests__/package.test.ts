@@ -21,10 +21,11 @@ test('npm pack, install into a fresh app, use the construct, synth', () => {
     `constructs@${pkg.devDependencies.constructs}`], app);
   writeFileSync(join(app, 'main.js'), `
     const { App, Chart } = require('cdk8s');
-    const { Nats } = require('cdk8s-nats');
+    const { JetStream, Nats } = require('cdk8s-nats');
     const app = new App({ outdir: 'out' });
     const chart = new Chart(app, 'messaging', { namespace: 'team-a' });
     const nats = new Nats(chart, 'nats', { name: 'bus', replicas: 3, storageSize: '5Gi' });
+    new JetStream(chart, 'js', { nats }).addStream('orders', { name: 'ORDERS', subjects: ['orders.>'], replicas: 3 });
     console.log(nats.clientUrl);
     app.synth();
   `);
@@ -33,9 +34,15 @@ test('npm pack, install into a fresh app, use the construct, synth', () => {
   const sts = docs.find((d) => d.kind === 'StatefulSet');
   expect(sts.metadata).toMatchObject({ name: 'bus', namespace: 'team-a' });
   expect(sts.spec.replicas).toBe(3);
+  // The apply Job's script ships as a file beside the compiled module and reaches the ConfigMap whole.
+  const definitions = docs.find((d) => d.kind === 'ConfigMap' && d.data?.['apply.sh']);
+  expect(definitions.data['apply.sh']).toBe(readFileSync(join(root, 'lib', 'jetstream', 'apply.sh'), 'utf8'));
+  expect(definitions.data['stream.ORDERS.json']).toContain('"orders.>"');
   // Only compiled output and docs ship; no TypeScript sources or tests.
   const listing = run('tar', ['-tzf', join(work, tarball)], work);
   expect(listing).toContain('package/build/lib/index.js');
   expect(listing).toContain('package/build/lib/index.d.ts');
+  expect(listing).toContain('package/build/lib/jetstream/apply.sh');
+  expect(listing).toContain('package/build/lib/operations/migrate.sh');
   expect(listing).not.toMatch(/\.test\.|package\/lib\/.*\.ts\n/);
 }, 300_000);

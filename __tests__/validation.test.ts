@@ -15,6 +15,7 @@ describe('every invalid input is refused at synth time with the value and what i
     [{ maxMemoryStore: '1Mi' }, 'maxMemoryStore must be at least 16Mi, got "1Mi"'],
     [{ maxMemoryStore: 'lots' }, 'maxMemoryStore must be a whole number of bytes written as a Kubernetes quantity'],
     [{ maxMemoryStore: '900Mi', memoryLimit: '1Gi' }, 'maxMemoryStore must be at most 75% of memoryLimit (768Mi), or the server is killed before the store is full, got "900Mi"'],
+    [{ memoryStoreSize: '64Mi' } as NatsProps, 'memoryStoreSize was renamed maxMemoryStore in 0.3.0: set maxMemoryStore instead, got memoryStoreSize "64Mi"'],
     [{ memoryRequest: '32Mi' }, 'memoryRequest must be at least 64Mi, got "32Mi"'],
     [{ memoryLimit: '128Mi' }, 'memoryLimit must be at least memoryRequest ("256Mi"), got "128Mi"'],
     [{ cpuRequest: '-1' }, 'cpuRequest must be a positive CPU quantity such as "100m", "0.5" or "2", got "-1"'],

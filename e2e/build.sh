@@ -14,6 +14,7 @@ step() { # name command...
 }
 apt_pkgs() {
   local stamp; stamp=$(echo "$E2E_APT_PACKAGES" | sha256sum | cut -c1-16)
+  # shellcheck disable=SC2086 # a list of package names
   if [ "$(cat "$CACHE/apt.stamp" 2>/dev/null)" = "$stamp" ] && dpkg -s $E2E_APT_PACKAGES >/dev/null 2>&1; then echo cached; return; fi
   # shellcheck disable=SC2086
   dpkg -s $E2E_APT_PACKAGES >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $E2E_APT_PACKAGES; }

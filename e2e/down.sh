@@ -54,7 +54,7 @@ for prefix in "$STATE" "$RUN" /run/netns/cni- /var/run/netns/cni-; do
 done
 for n in /run/netns/cni-*; do [ -e "$n" ] && { rm -f "$n" || { log "WARN: cannot remove $n"; rc=1; }; }; done
 for h in /sys/fs/cgroup/*/; do
-  [ -d "$h/kubepods" ] && find "$h/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  if [ -d "$h/kubepods" ]; then find "$h/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   [ -d "$h/kubepods" ] && { log "WARN: could not remove $h/kubepods"; rc=1; }
 done
 # NetworkPolicy enforcer: its iptables diversion, and an nftables table if a kernel with nft_queue let it make one.

@@ -31,11 +31,12 @@ FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then shopt -s nullglob; FILES=("$REPO_DIR"/dist/*.yaml); fi
 bad=0
 for f in "${FILES[@]}"; do
-  for img in $(sed -n 's/^[[:space:]-]*image:[[:space:]]*["'\'']\{0,1\}\([^"'\'' ]*\).*/\1/p' "$f" | sort -u); do
+  while read -r img; do
+    [ -n "$img" ] || continue
     full=$(normalize "$img")
     if [ -z "$(source_for "$full")" ]; then log "FAIL: $f references $img ($full): no local image for it"; bad=1; continue; fi
     REFS="$REFS $full"
-  done
+  done < <(sed -n 's/^[[:space:]-]*image:[[:space:]]*["'\'']\{0,1\}\([^"'\'' ]*\).*/\1/p' "$f" | sort -u)
 done
 [ "$bad" = 0 ] || die "unknown image references (see above)"
 for r in $(echo "$REFS" | tr ' ' '\n' | sort -u); do

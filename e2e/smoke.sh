@@ -32,7 +32,7 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/warn: restricted
 Y
-if out=$(kc -n $NS run root-pod --image=docker.io/library/nats:${NATS_SERVER_VERSION#v}-alpine --restart=Never 2>&1); then
+if out=$(kc -n "$NS" run root-pod --image="docker.io/library/nats:${NATS_SERVER_VERSION#v}-alpine" --restart=Never 2>&1); then
   die "PSA did not reject a root pod: $out"
 fi
 echo "$out" | has 'violates PodSecurity "restricted' || die "unexpected error: $out"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the preflight checks are single-quoted on purpose: they expand inside bash -c
 # Brings up a single-node Kubernetes (host processes, no registry, no egress) for end-to-end tests.
 # Needs e2e/build.sh to have run. Kubeconfig: /var/lib/k8s-e2e/admin.kubeconfig.
 # On failure: dumps component logs and events, exits non-zero (run e2e/down.sh to clean up).

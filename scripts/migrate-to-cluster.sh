@@ -72,7 +72,7 @@ log "3/4 copying the streams (Job $JOB)"
 # Two servers must never open one store: e.g. a standalone pod orphaned by `kubectl delete sts --cascade=orphan`.
 users=$(k get pods -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.volumes[*].persistentVolumeClaim.claimName}{"\n"}{end}' \
   | awk -v c="$OLD_CLAIM" -v j="$JOB-" '{ for (i = 2; i <= NF; i++) if ($i == c && index($1, j) != 1) print $1 }')
-[ -z "$users" ] || die "pod(s) $(echo $users) still use claim $OLD_CLAIM: delete them first (the data stays on the claim)"
+[ -z "$users" ] || die "pod(s) $(echo "$users" | xargs) still use claim $OLD_CLAIM: delete them first (the data stays on the claim)"
 if [ "$(k get job "$JOB" -o jsonpath='{.status.failed}' 2>/dev/null || true)" != "" ]; then
   k delete job "$JOB" --wait=true >/dev/null # a failed earlier run: start over (copied streams are skipped)
 fi

@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 SRV="$NATS_TOOLS_DIR/nats-server-$NATS_SERVER_VERSION"
 CLI="$NATS_TOOLS_DIR/nats-$NATSCLI_VERSION"
-[ -x "$SRV" ] && [ -x "$CLI" ] || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
+{ [ -x "$SRV" ] && [ -x "$CLI" ]; } || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
 BB=/bin/busybox
 mkdir -p "$CACHE/src"
 STAMP="$(cat "$SRV" "$CLI" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"

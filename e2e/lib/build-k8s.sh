@@ -21,7 +21,7 @@ go mod init local/k8s-e2e-build >/dev/null 2>&1
 go mod edit -go="$GOLINE"
 if [ -n "$GODEBUGLINE" ]; then go mod edit -godebug="$GODEBUGLINE"; fi
 for m in $STAGING; do go mod edit -replace="$m=$m@$STG"; done
-# Record extra replaces here if the mirror lacks a module version (see e2e/NOTES.md).
+# Record extra replaces here if the mirror lacks a module version (none are needed for v1.34.4).
 if [ -n "${K8S_EXTRA_REPLACES:-}" ]; then for r in $K8S_EXTRA_REPLACES; do go mod edit -replace="$r"; done; fi
 PKGS=""
 for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do PKGS="$PKGS k8s.io/kubernetes/cmd/$c"; done
@@ -42,4 +42,4 @@ mkdir -p "$KBIN"
 go build -trimpath -ldflags "$LDF" -o "$KBIN/" $PKGS
 "$KBIN/kube-apiserver" --version | has -x "Kubernetes $K8S" || die "version not stamped: $("$KBIN/kube-apiserver" --version)"
 echo "$STAMP" > "$W/stamp"
-log "k8s $K8S built: $(ls "$KBIN" | tr '\n' ' ')"
+log "k8s $K8S built: $(cd "$KBIN" && echo *)"

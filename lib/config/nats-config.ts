@@ -158,12 +158,14 @@ function userEntry(u: UserConfig): { [key: string]: unknown } {
 }
 
 const BARE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** C0 control characters (U+0000 to U+001F) would break the quoted strings nats.conf is written with. */
+const hasControlCharacter = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20);
 
 function writeEntries(obj: { [key: string]: unknown }, indent: string, path: string): string {
   return Object.entries(obj)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => {
-      if (key === '' || /[\u0000-\u001f"\\]/.test(key)) {
+      if (key === '' || /["\\]/.test(key) || hasControlCharacter(key)) {
         throw new Error(`${path} key ${JSON.stringify(key)} must be non-empty, without quotes, backslashes or control characters`);
       }
       // Keys such as subjects ("orders.*") are quoted; plain identifiers stay bare for readability.
@@ -184,7 +186,7 @@ function writeValue(value: unknown, indent: string, path: string): string {
     return `$${value.name}`;
   }
   if (typeof value === 'string') {
-    if (/[\u0000-\u001f]/.test(value)) {
+    if (hasControlCharacter(value)) {
       throw new Error(`${path} must not contain control characters, got ${JSON.stringify(value)}`);
     }
     return JSON.stringify(value);

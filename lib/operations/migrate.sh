@@ -26,6 +26,7 @@ state() {
 # Whether the cluster's stream ("messages first last") holds the source's: the same first sequence, and since then
 # only appends (publishers write to the cluster as soon as a stream is restored), nothing rewritten.
 holds() {
+  # shellcheck disable=SC2086 # split the two "messages first last" triples into six words
   set -- $1 $2
   [ $# -eq 6 ] || return 1
   [ "$2" -eq 0 ] && set -- "$1" 1 "$3" "$4" "$5" "$6"
@@ -71,14 +72,14 @@ while read -r name <&3; do
     else log "stream $name: exists in the cluster with other data ($have, source $want): NOT overwritten"; failed=1; fi
     continue
   fi
-  rm -rf "$work/$name"
+  rm -rf "${work:?}/$name"
   if ! source_nats backup stream "$name" "$work/$name" --consumers --no-progress >"$out" 2>&1; then
     log "stream $name: backup FAILED:"; sed 's/^/  /' "$out"; failed=1; continue
   fi
   if ! target_nats backup restore stream "$work/$name" --replicas "$TARGET_REPLICAS" --no-progress >"$out" 2>&1; then
-    log "stream $name: restore FAILED:"; sed 's/^/  /' "$out"; failed=1; rm -rf "$work/$name"; continue
+    log "stream $name: restore FAILED:"; sed 's/^/  /' "$out"; failed=1; rm -rf "${work:?}/$name"; continue
   fi
-  rm -rf "$work/$name"
+  rm -rf "${work:?}/$name"
   have=$(state target_nats stream info "$name")
   if holds "$have" "$want"; then log "stream $name: migrated, $TARGET_REPLICAS replicas (source messages first last = $want, cluster now $have)"
   else log "stream $name: MISMATCH after restore: cluster $have, source $want"; failed=1; fi
