@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import * as k8s from './internal/k8s';
 import { Nats } from './nats';
 import { NatsProps } from './nats-props';
+import { show } from './internal/props';
 import { checkDnsLabel } from './internal/validate';
 
 /** Properties of a `NatsChart`: the namespace plus every `Nats` property. */
@@ -23,8 +24,8 @@ export class NatsChart extends Chart {
   public readonly nats: Nats;
 
   public constructor(scope: Construct, id: string, props: NatsChartProps = {}) {
-    const namespace = props.namespace ?? 'nats';
-    checkDnsLabel('namespace', namespace);
+    const { namespace = 'nats', ...natsProps } = props ?? {};
+    checkNamespace(namespace);
     super(scope, id, { namespace, disableResourceNameHashes: true });
 
     // The volume-ownership init container runs as root, which only the baseline level admits.
@@ -41,7 +42,22 @@ export class NatsChart extends Chart {
     });
     // A Namespace is cluster-scoped: it must not carry the chart's namespace.
     ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    this.nats = new Nats(this, 'Nats', props);
+    this.nats = new Nats(this, 'Nats', natsProps);
     this.nats.node.addDependency(ns);
+  }
+}
+
+/** Namespaces the cluster itself owns: the chart would relabel them with its Pod Security level, and delete them with `kubectl delete -f dist`. */
+const CLUSTER_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function checkNamespace(namespace: unknown): asserts namespace is string {
+  if (typeof namespace !== 'string') {
+    throw new Error(`namespace must be a string, got ${show(namespace)}`);
+  }
+  checkDnsLabel('namespace', namespace);
+  if (CLUSTER_NAMESPACES.includes(namespace)) {
+    throw new Error(
+      `namespace must not be one the cluster owns (${CLUSTER_NAMESPACES.join(', ')}): NatsChart creates its namespace and sets its Pod Security level; choose another, or put Nats in a Chart of your own, got "${namespace}"`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { claimUnique } from './internal/names';
 import { NatsProps } from './nats-props';
 import { INatsCertificates, NatsCertificates } from './security/certificates';
 import { INatsNetworkPolicy, NatsNetworkPolicy } from './security/network-policy';
@@ -44,6 +45,8 @@ export class Nats extends Construct {
     this._settings = settings;
     this.name = settings.name;
     this.replicas = settings.replicas;
+    const namespace = Chart.of(this).namespace;
+    claimUnique(this, 'NATS deployment', namespace, settings.name);
     this.server = new NatsServer(this, 'Server', settings);
     this.services = new NatsServices(this, 'Services', settings);
     const { tls, networkPolicy } = settings.security;
@@ -56,7 +59,6 @@ export class Nats extends Construct {
     if (settings.natsBox) {
       this.natsBox = new NatsBox(this, 'Box', settings);
     }
-    const namespace = Chart.of(this).namespace;
     const host = namespace ? `${settings.name}.${namespace}.svc.cluster.local` : settings.name;
     this.clientUrl = `nats://${host}:${settings.clientPort}`;
   }

@@ -3,6 +3,7 @@
  * and readable (no hashes where users type them); the apply Job alone carries a content hash, so that a changed
  * definition is a new Job.
  */
+import { IConstruct } from 'constructs';
 import { Topology } from '../server/topology';
 
 /** The headless Service that gives each server pod a DNS name for routes. */
@@ -43,4 +44,24 @@ export function resourceNameOf(what: string, ...parts: string[]): string {
     );
   }
   return name;
+}
+
+const claims = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Claims a name for `scope` across the whole app: two deployments (or two JetStream apply Jobs) with one name in one
+ * namespace would write the same objects, and the last applied would silently replace the other.
+ */
+export function claimUnique(scope: IConstruct, what: string, namespace: string | undefined, name: string): void {
+  const root = scope.node.root;
+  const taken = claims.get(root) ?? new Map<string, string>();
+  claims.set(root, taken);
+  const key = `${what}\n${namespace ?? ''}\n${name}`;
+  const other = taken.get(key);
+  if (other !== undefined) {
+    throw new Error(
+      `${what} "${name}" is declared twice in namespace "${namespace ?? '(the default)'}" (${other} and ${scope.node.path}): their objects would overwrite each other; give one another name or namespace`,
+    );
+  }
+  taken.set(key, scope.node.path);
 }

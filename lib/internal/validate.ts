@@ -43,25 +43,46 @@ export function checkDistinctPorts(ports: { [name: string]: number }): void {
   }
 }
 
+// The image reference grammar of the distribution project (what registries and the kubelet accept):
+// reference := name [":" tag] ["@" digest]; name := [domain "/"] path-component ["/" path-component]*.
+const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])'; // hosts in lowercase, as the kubelet normalizes them
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const REGISTRY = new RegExp(`^${DOMAIN}(?:/${PATH_COMPONENT})*$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 /**
- * An image reference that pins a version: `repo:tag` or `repo@sha256:…`. Without one the
- * node pulls `latest`, which differs between nodes and cannot be mirrored reproducibly.
+ * An image reference that pins a version: `repo:tag` or `repo@sha256:…`, in the registry grammar. Without a pinned
+ * version (no tag, or the moving `latest`) nodes pull different images over time and a mirror cannot be kept in step.
  */
 export function checkImage(what: string, image: string): void {
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const pinned = /@sha256:[a-f0-9]{64}$/.test(image) || /^[^:@]+:[\w][\w.-]{0,127}$/.test(lastSegment);
-  if (!pinned || /\s/.test(image) || image.includes('://')) {
+  const at = image.indexOf('@');
+  const nameAndTag = at < 0 ? image : image.slice(0, at);
+  const digest = at < 0 ? undefined : image.slice(at + 1);
+  const colon = nameAndTag.lastIndexOf(':');
+  const hasTag = colon > nameAndTag.lastIndexOf('/');
+  const name = hasTag ? nameAndTag.slice(0, colon) : nameAndTag;
+  const tag = hasTag ? nameAndTag.slice(colon + 1) : undefined;
+  const valid = NAME.test(name) && name.length <= 255 && (tag === undefined || TAG.test(tag)) && (digest === undefined || DIGEST.test(digest));
+  if (!valid) {
     throw new Error(
-      `${what} must name a tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>", got "${image}"`,
+      `${what} must be an image reference (lowercase repository path, optional registry host, then :tag or @sha256:digest), such as "harbor.example.com/library/nats:2.14.10-alpine", got "${image}"`,
+    );
+  }
+  if (digest === undefined && (tag === undefined || tag === 'latest')) {
+    throw new Error(
+      `${what} must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "${image}"`,
     );
   }
 }
 
 /** A registry prefix such as "harbor.example.com/library": host, optional port and path, no scheme. */
 export function checkRegistry(what: string, registry: string): void {
-  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(registry)) {
+  if (!REGISTRY.test(registry)) {
     throw new Error(
-      `${what} must be a registry host with an optional path and no scheme or trailing '/', such as "harbor.example.com/library", got "${registry}"`,
+      `${what} must be a registry host with an optional port and lowercase path, no scheme or trailing '/', such as "harbor.example.com/library", got "${registry}"`,
     );
   }
 }

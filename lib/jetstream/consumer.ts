@@ -5,7 +5,15 @@ import { resourceNameOf } from '../internal/names';
 import { AckPolicy, DeliverPolicy, JetStreamApplyMode, RetentionPolicy } from './enums';
 import { ConsumerModel, goDuration, renderConsumerJson } from './definitions';
 import type { Stream } from './stream';
+import { Schema, checkProps, enumOf, show } from '../internal/props';
 import { checkJetStreamName, checkSubject, subjectWithin, subjectsOverlap } from '../internal/subjects';
+
+const CONSUMER_SCHEMA: Schema<ConsumerProps> = {
+  durableName: 'string', description: 'string', filterSubjects: 'string[]',
+  deliverPolicy: enumOf('DeliverPolicy', DeliverPolicy), ackPolicy: enumOf('AckPolicy', AckPolicy),
+  ackWait: 'duration', maxDeliver: 'integer', backoff: 'duration[]', maxAckPending: 'integer',
+  deliverSubject: 'string', deliverGroup: 'string',
+};
 
 /** A durable consumer's settings, for `stream.addConsumer()`. */
 export interface ConsumerProps {
@@ -64,6 +72,7 @@ export class Consumer extends Construct {
   /** Prefer `stream.addConsumer(id, props)`. */
   public constructor(stream: Stream, id: string, props: ConsumerProps) {
     super(stream, id);
+    checkProps(`consumer ${show(props?.durableName)} `, props, CONSUMER_SCHEMA);
     this.stream = stream;
     this.durableName = props.durableName;
     checkJetStreamName('consumer durableName', props.durableName);

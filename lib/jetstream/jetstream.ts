@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { COMPONENT_JETSTREAM, IJetStreamApplyJob, JetStreamApplyJob } from './apply-job';
 import type { Consumer } from './consumer';
@@ -7,8 +7,10 @@ import { KeyValue, KeyValueProps } from './key-value';
 import { ObjectStore, ObjectStoreProps } from './object-store';
 import { Stream, StreamProps } from './stream';
 import { standardLabels } from '../internal/labels';
+import { claimUnique } from '../internal/names';
+import { Schema, checkProps, enumOf, instanceOf } from '../internal/props';
 import { subjectsOverlap } from '../internal/subjects';
-import type { Nats } from '../nats';
+import { Nats } from '../nats';
 
 /** Properties of `JetStream`, the home of a deployment's streams, consumers and buckets. */
 export interface JetStreamProps {
@@ -62,7 +64,13 @@ export class JetStream extends Construct {
 
   public constructor(scope: Construct, id: string, props: JetStreamProps) {
     super(scope, id);
+    checkProps('', props, JETSTREAM_SCHEMA);
+    if (props.nats === undefined) {
+      throw new Error('nats must be the Nats deployment the resources live on, got undefined');
+    }
     this.nats = props.nats;
+    // One set of definitions per deployment: a second apply Job would write the same ConfigMap.
+    claimUnique(this, 'JetStream of the deployment', Chart.of(this).namespace, props.nats.name);
     this.mode = props.mode ?? JetStreamApplyMode.JOB;
     if (this.mode === JetStreamApplyMode.JOB) {
       const readyTimeout = props.readyTimeout ?? Duration.minutes(5);
@@ -203,3 +211,10 @@ export class JetStream extends Construct {
     this.resourceNames.set(key, name);
   }
 }
+
+const JETSTREAM_SCHEMA: Schema<JetStreamProps> = {
+  nats: instanceOf('Nats', Nats),
+  mode: enumOf('JetStreamApplyMode', JetStreamApplyMode),
+  readyTimeout: 'duration',
+  backoffLimit: 'integer',
+};

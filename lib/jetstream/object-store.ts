@@ -6,6 +6,7 @@ import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
 import { JetStreamApplyMode, StorageType } from './enums';
 import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './definitions';
+import { Schema, checkProps, enumOf, show } from '../internal/props';
 import { checkJetStreamName } from '../internal/subjects';
 
 /** Properties of an `ObjectStore`. */
@@ -29,6 +30,11 @@ export interface ObjectStoreProps {
   readonly storage?: StorageType;
 }
 
+const OBJECT_STORE_SCHEMA: Schema<ObjectStoreProps> = {
+  bucket: 'string', description: 'string', ttl: 'duration', maxBytes: 'string', replicas: 'integer',
+  storage: enumOf('StorageType', StorageType),
+};
+
 /** A JetStream object store bucket. */
 export class ObjectStore extends Construct {
   public readonly jetStream: JetStream;
@@ -40,6 +46,7 @@ export class ObjectStore extends Construct {
   /** Prefer `jetStream.addObjectStore(id, props)`. */
   public constructor(jetStream: JetStream, id: string, props: ObjectStoreProps) {
     super(jetStream, id);
+    checkProps(`object store ${show(props?.bucket)} `, props, OBJECT_STORE_SCHEMA);
     const js = jetStream;
     this.jetStream = js;
     this.bucket = props.bucket;

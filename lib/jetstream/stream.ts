@@ -2,10 +2,11 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as nack from '../../imports/jetstream.nats.io';
 import { Consumer, ConsumerProps } from './consumer';
+import { StreamModel, goDuration, renderStreamJson } from './definitions';
+import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './enums';
 import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
-import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './enums';
-import { StreamModel, goDuration, renderStreamJson } from './definitions';
+import { Schema, checkProps, enumOf, instanceOf, instancesOf, show } from '../internal/props';
 import { parseBytes } from '../internal/quantity';
 import { checkJetStreamName, checkSubject } from '../internal/subjects';
 
@@ -98,6 +99,7 @@ export class Stream extends Construct {
   /** Prefer `jetStream.addStream(id, props)`. */
   public constructor(jetStream: JetStream, id: string, props: StreamProps) {
     super(jetStream, id);
+    checkProps(`stream ${show(props?.name)} `, props, STREAM_SCHEMA);
     const js = jetStream;
     this.jetStream = js;
     this.name = props.name;
@@ -241,3 +243,14 @@ export function checkText(what: string, text: string | undefined): string | unde
   }
   return text;
 }
+
+/** Checked at runtime for callers without TypeScript's types (defined after the class it refers to). */
+const STREAM_SCHEMA: Schema<StreamProps> = {
+  name: 'string', subjects: 'string[]', description: 'string',
+  storage: enumOf('StorageType', StorageType), replicas: 'integer',
+  retention: enumOf('RetentionPolicy', RetentionPolicy), discard: enumOf('DiscardPolicy', DiscardPolicy),
+  maxMsgs: 'integer', maxBytes: 'string', maxAge: 'duration', maxMsgSize: 'string', maxMsgsPerSubject: 'integer',
+  maxConsumers: 'integer', duplicateWindow: 'duration', placementCluster: 'string', placementTags: 'string[]',
+  mirror: instanceOf('Stream', Stream), sources: instancesOf('Stream', Stream),
+  denyDelete: 'boolean', denyPurge: 'boolean', allowRollup: 'boolean', allowDirect: 'boolean',
+};

@@ -2,12 +2,13 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../internal/k8s';
 import { standardLabels } from '../internal/labels';
-import type { Nats } from '../nats';
+import { Nats } from '../nats';
 import { natsClientSetup } from '../security/client';
 import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from '../internal/pod-security';
 import { SERVER_PATHS, renderServerConfig, serverEnv } from '../server/server-config';
 import { Topology } from '../server/topology';
 import { claimName, migrationName } from '../internal/names';
+import { Schema, checkProps, instanceOf } from '../internal/props';
 import { packagedScript } from '../internal/scripts';
 
 export const COMPONENT_MIGRATION = 'migration';
@@ -54,6 +55,10 @@ export class NatsMigrationJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: NatsMigrationJobProps) {
     super(scope, id);
+    checkProps('', props, MIGRATION_JOB_SCHEMA);
+    if (props.nats === undefined) {
+      throw new Error('nats must be the clustered Nats deployment the data moves into, got undefined');
+    }
     const s = props.nats._settings;
     if (s.replicas < 3) {
       throw new Error(`NatsMigrationJob moves a standalone deployment into a cluster: replicas must be 3 or 5, got ${s.replicas}`);
@@ -149,3 +154,5 @@ export class NatsMigrationJob extends Construct {
     this.job.node.addDependency(this.configMap);
   }
 }
+
+const MIGRATION_JOB_SCHEMA: Schema<NatsMigrationJobProps> = { nats: instanceOf('Nats', Nats), readyTimeout: 'duration' };

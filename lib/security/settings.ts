@@ -1,3 +1,4 @@
+import { Schema, checkProps, enumOf, listOf, show } from '../internal/props';
 import { parseBytes } from '../internal/quantity';
 import { CertManagerIssuerKind, NatsAccount, NatsSecurityProps, NatsUser, SecurityProfile } from './props';
 import { checkSubject } from '../internal/subjects';
@@ -50,8 +51,37 @@ export interface SecuritySettings {
 const USER_NAME = /^[A-Za-z0-9._@-]+$/;
 const ACCOUNT_NAME = /^[A-Za-z0-9_-]+$/;
 const NKEY_USER = /^U[A-Z2-7]{55}$/;
-const USER_KEYS = new Set(['name', 'account', 'passwordSecretName', 'passwordSecretKey', 'nkey',
-  'publishAllow', 'publishDeny', 'subscribeAllow', 'subscribeDeny']);
+
+const ACCOUNT_SCHEMA: Schema<NatsAccount> = {
+  name: 'string', jetStream: 'boolean', maxFileStore: 'string', maxMemoryStore: 'string', maxStreams: 'integer', maxConsumers: 'integer',
+};
+const USER_SCHEMA: Schema<NatsUser> = {
+  name: 'string', account: 'string', passwordSecretName: 'string', passwordSecretKey: 'string', nkey: 'string',
+  publishAllow: 'string[]', publishDeny: 'string[]', subscribeAllow: 'string[]', subscribeDeny: 'string[]',
+};
+
+/** The security part of the props schema (`NatsProps` extends `NatsSecurityProps`). */
+export const SECURITY_PROPS_SCHEMA: Schema<NatsSecurityProps> = {
+  security: enumOf('SecurityProfile', SecurityProfile),
+  clientTls: 'boolean',
+  clusterTls: 'boolean',
+  monitorTls: 'boolean',
+  clientMutualTls: 'boolean',
+  tlsSecretName: 'string',
+  certManagerIssuer: 'string',
+  certManagerIssuerKind: enumOf('CertManagerIssuerKind', CertManagerIssuerKind),
+  tlsCaSecretName: 'string',
+  natsBoxTlsSecretName: 'string',
+  accounts: listOf('NatsAccount', ACCOUNT_SCHEMA),
+  // Users are checked one by one in resolveUser, which first refuses a plain-text password with its own message.
+  users: 'any',
+  systemAccount: 'string',
+  noAuthUser: 'string',
+  natsBoxUser: 'string',
+  networkPolicy: 'boolean',
+  clientNamespaces: 'string[]',
+  monitoringNamespace: 'string',
+};
 
 export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox: boolean): SecuritySettings {
   const profile = props.security ?? SecurityProfile.HOMELAB;
@@ -76,6 +106,9 @@ export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox:
     throw new Error(`systemAccount "${props.systemAccount}" is not one of the accounts (${[...accountNames].join(', ') || 'none defined'})`);
   }
 
+  if (props.users !== undefined && !Array.isArray(props.users)) {
+    throw new Error(`users must be a list of NatsUser objects, got ${show(props.users)}`);
+  }
   const users = (props.users ?? []).map((u, i) => resolveUser(u, i, accountNames));
   checkUnique('user', users.map((u) => u.name));
   checkUnique('password environment variable (user names that differ only in punctuation or case)',
@@ -207,17 +240,16 @@ function resolveAccount(a: NatsAccount, systemAccount: string | undefined): Acco
 }
 
 function resolveUser(u: NatsUser, index: number, accounts: Set<string>): UserSettings {
-  const what = `users[${index}]${u.name ? ` ("${u.name}")` : ''}`;
-  if ('password' in (u as object)) {
+  if (u === null || typeof u !== 'object') {
+    throw new Error(`users[${index}] must be a NatsUser object, got ${show(u)}`);
+  }
+  const what = `users[${index}]${typeof u.name === 'string' ? ` ("${u.name}")` : ''}`;
+  if ('password' in u) {
     throw new Error(
       `${what}: plain-text passwords are refused, since they would be written into the ConfigMap; put the password in a Secret and set passwordSecretName`,
     );
   }
-  for (const key of Object.keys(u)) {
-    if (!USER_KEYS.has(key)) {
-      throw new Error(`${what}: unknown property "${key}"; valid ones are ${[...USER_KEYS].join(', ')}`);
-    }
-  }
+  checkProps(`${what}: `, u, USER_SCHEMA);
   if (!USER_NAME.test(u.name ?? '')) {
     throw new Error(`${what}: name must be letters, digits, '.', '_', '-' or '@', got "${u.name}"`);
   }

@@ -1,10 +1,11 @@
-import { headlessServiceName } from '../internal/names';
 import { Duration } from 'cdk8s';
 import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
-import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from '../nats-props';
+import { headlessServiceName } from '../internal/names';
+import { Schema, checkProps, enumOf } from '../internal/props';
 import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from '../internal/quantity';
-import { SecuritySettings, resolveSecurity } from '../security/settings';
 import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from '../internal/validate';
+import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from '../nats-props';
+import { SECURITY_PROPS_SCHEMA, SecuritySettings, resolveSecurity } from '../security/settings';
 
 /** Every property resolved: defaults applied, quantities parsed, all checks passed. */
 export interface NatsSettings {
@@ -57,6 +58,41 @@ const FILE_STORE_SHARE = 0.9;
 /** The Go runtime needs headroom below the cgroup limit to collect before the kernel kills. */
 const GOMEMLIMIT_SHARE = 0.8;
 
+/** What each property may hold, checked at runtime for callers without TypeScript's types. */
+const NATS_PROPS_SCHEMA: Schema<NatsProps> = {
+  name: 'string',
+  replicas: 'integer',
+  serverNamePrefix: 'string',
+  clientPort: 'integer',
+  clusterPort: 'integer',
+  monitorPort: 'integer',
+  storageSize: 'string',
+  storageClassName: 'string',
+  storageAccessMode: enumOf('StorageAccessMode', StorageAccessMode),
+  maxFileStore: 'string',
+  maxMemoryStore: 'string',
+  claimRetentionOnDelete: enumOf('ClaimRetention', ClaimRetention),
+  claimRetentionOnScaleDown: enumOf('ClaimRetention', ClaimRetention),
+  prepareVolumeOwnership: 'boolean',
+  maxPayload: 'string',
+  lameDuckDuration: 'duration',
+  lameDuckGracePeriod: 'duration',
+  startupCheck: enumOf('HealthCheck', HealthCheck),
+  cpuRequest: 'string',
+  memoryRequest: 'string',
+  cpuLimit: 'string',
+  memoryLimit: 'string',
+  runAsUser: 'integer',
+  runAsGroup: 'integer',
+  registry: 'string',
+  image: 'string',
+  natsBox: 'boolean',
+  natsBoxImage: 'string',
+  imagePullSecrets: 'string[]',
+  extraConfig: 'object',
+  ...SECURITY_PROPS_SCHEMA,
+};
+
 /** Properties of earlier versions, refused with their new name (a JavaScript caller would otherwise lose them). */
 const RENAMED_PROPS: { [old: string]: string } = {
   memoryStoreSize: 'maxMemoryStore',
@@ -64,10 +100,11 @@ const RENAMED_PROPS: { [old: string]: string } = {
 
 export function resolveSettings(props: NatsProps): NatsSettings {
   for (const [old, renamed] of Object.entries(RENAMED_PROPS)) {
-    if (old in props) {
+    if (props !== null && typeof props === 'object' && old in props) {
       throw new Error(`${old} was renamed ${renamed} in 0.3.0: set ${renamed} instead, got ${old} ${JSON.stringify((props as any)[old])}`);
     }
   }
+  checkProps('', props, NATS_PROPS_SCHEMA);
   const name = props.name ?? 'nats';
   checkDnsLabel('name', name, MAX_STATEFULSET_NAME, ' (the StatefulSet controller-revision-hash label must fit 63)');
 
