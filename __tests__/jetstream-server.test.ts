@@ -221,7 +221,7 @@ describe('the apply script against a real nats-server', () => {
 
 describe('the rendered definitions alone, with the nats CLI as documented', () => {
   test('nats stream add --config and nats consumer add STREAM --config accept them', () => {
-    const chart = new NatsChart(Testing.app(), 'nats', { maxMemoryStore: '64Mi' });
+    const chart = new NatsChart(Testing.app(), 'nats', { maxMemoryStore: '64Mi', memoryLimit: '512Mi' });
     const js = new JetStream(chart, 'JetStream', { nats: chart.nats });
     const stream = js.addStream('Cache', { name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY });
     const consumer = stream.addConsumer('Reader', { durableName: 'READER', filterSubjects: ['cache.hot.*'], deliverPolicy: DeliverPolicy.LAST_PER_SUBJECT });

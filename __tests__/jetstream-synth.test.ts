@@ -113,7 +113,7 @@ describe('NACK mode: jetstream.nats.io custom resources', () => {
   });
 
   test('a memory stream in a 3-server cluster with a memory store', () => {
-    const chart = new NatsChart(Testing.app(), 'nats', { replicas: 3, maxMemoryStore: '256Mi' });
+    const chart = new NatsChart(Testing.app(), 'nats', { replicas: 3, maxMemoryStore: '256Mi', memoryLimit: '1Gi' });
     const js = new JetStream(chart, 'JetStream', { nats: chart.nats, mode: JetStreamApplyMode.NACK });
     js.addStream('Cache', { name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY, replicas: 3, maxAge: Duration.hours(1) });
     const cr = Testing.synth(chart).find((o) => o.kind === 'Stream');

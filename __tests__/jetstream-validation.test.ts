@@ -75,7 +75,7 @@ test('fails with memory storage when the server has no memory store', () => {
   const js = jetStream();
   expect(() => js.addKeyValue('K', { bucket: 'B', storage: StorageType.MEMORY })).toThrow('KV bucket "B" storage must be StorageType.FILE');
   expect(() => js.addObjectStore('O', { bucket: 'B', storage: StorageType.MEMORY })).toThrow('object store "B" storage must be StorageType.FILE');
-  expect(() => stream(jetStream({ maxMemoryStore: '64Mi' }), { storage: StorageType.MEMORY })).not.toThrow();
+  expect(() => stream(jetStream({ maxMemoryStore: '64Mi', memoryLimit: '512Mi' }), { storage: StorageType.MEMORY })).not.toThrow();
 });
 
 describe('other rules the server would enforce, caught at synth time', () => {

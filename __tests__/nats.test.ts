@@ -229,11 +229,11 @@ describe('private registry', () => {
 
 describe('options', () => {
   test('storage class, access mode and size', () => {
-    const { manifest } = build({ storageClassName: 'fast-ssd', storageAccessMode: StorageAccessMode.READ_WRITE_ONCE_POD, storageSize: '50Gi', maxFileStore: '48Gi' });
+    const { manifest } = build({ storageClassName: 'fast-ssd', storageAccessMode: StorageAccessMode.READ_WRITE_ONCE_POD, storageSize: '50Gi', maxFileStore: '47Gi' });
     expect(find(manifest, 'StatefulSet').spec.volumeClaimTemplates[0].spec).toEqual({
       accessModes: ['ReadWriteOncePod'], storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } },
     });
-    expect(confOf(manifest)).toContain(`max_file_store: ${48 * 2 ** 30}\n`);
+    expect(confOf(manifest)).toContain(`max_file_store: ${47 * 2 ** 30}\n`);
   });
 
   test('memory store and memory limit give max_memory_store and GOMEMLIMIT', () => {

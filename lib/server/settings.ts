@@ -55,6 +55,12 @@ const MIN_MEMORY_STORE = 16 * MIB;
 const MIN_MEMORY = 64 * MIB;
 /** Filesystem metadata and journal take a few percent of a volume. */
 const FILE_STORE_SHARE = 0.9;
+/** ext4 keeps 5% for root by default, which the non-root server cannot use. */
+const MAX_FILE_STORE_SHARE = 0.95;
+/** JetStream keeps at most 5 replicas of a stream; more servers only add RAFT traffic. */
+const MAX_REPLICAS = 5;
+/** The server runs as non-root with every capability dropped, so it cannot bind privileged ports. */
+const MIN_PORT = 1024;
 /** The Go runtime needs headroom below the cgroup limit to collect before the kernel kills. */
 const GOMEMLIMIT_SHARE = 0.8;
 
@@ -112,6 +118,11 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   if (!Number.isInteger(replicas) || replicas < 1) {
     throw new Error(`replicas must be a whole number of at least 1, got ${replicas}`);
   }
+  if (replicas > MAX_REPLICAS) {
+    throw new Error(
+      `replicas must be at most ${MAX_REPLICAS}: a stream keeps at most 5 copies and more servers only add RAFT traffic (join clusters with gateways to grow further), got ${replicas}`,
+    );
+  }
   if (replicas % 2 === 0) {
     throw new Error(
       `replicas must be odd (1, 3 or 5): JetStream clustering needs a majority, and ${replicas} servers lose quorum on a single failure, got ${replicas}`,
@@ -127,6 +138,11 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const clusterPort = props.clusterPort ?? 6222;
   const monitorPort = props.monitorPort ?? 8222;
   checkDistinctPorts({ clientPort, clusterPort, monitorPort });
+  for (const [what, port] of [['clientPort', clientPort], ['clusterPort', clusterPort], ['monitorPort', monitorPort]] as const) {
+    if (port < MIN_PORT) {
+      throw new Error(`${what} must be from ${MIN_PORT} to 65535: the server runs as non-root without capabilities and cannot bind a privileged port, got ${port}`);
+    }
+  }
 
   const storageSize = props.storageSize ?? '10Gi';
   const storageBytes = parseBytes('storageSize', storageSize);
@@ -140,9 +156,9 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const maxFileStoreBytes = props.maxFileStore === undefined
     ? Math.floor(storageBytes * FILE_STORE_SHARE)
     : parseBytes('maxFileStore', props.maxFileStore);
-  if (maxFileStoreBytes > storageBytes) {
+  if (maxFileStoreBytes > storageBytes * MAX_FILE_STORE_SHARE) {
     throw new Error(
-      `maxFileStore must not exceed storageSize ("${storageSize}"): the volume would fill before JetStream's limit, got "${props.maxFileStore}"`,
+      `maxFileStore must be at most 95% of storageSize ("${storageSize}", ${formatBytes(storageBytes * MAX_FILE_STORE_SHARE)}): the filesystem needs headroom, or the volume fills before JetStream's limit, got "${props.maxFileStore}"`,
     );
   }
   if (maxFileStoreBytes < MIN_FILE_STORE) {
@@ -170,7 +186,17 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     if (maxMemoryStoreBytes < MIN_MEMORY_STORE) {
       throw new Error(`maxMemoryStore must be at least 16Mi, got "${props.maxMemoryStore}"`);
     }
-    if (memoryLimitBytes !== undefined && maxMemoryStoreBytes > memoryLimitBytes * 0.75) {
+    if (memoryLimitBytes === undefined) {
+      throw new Error(
+        `maxMemoryStore needs memoryLimit: the memory store lives in the server's memory, and without a limit (and GOMEMLIMIT) a full store takes the node's memory; set memoryLimit to at least ${formatBytes(maxMemoryStoreBytes / 0.75)}, got maxMemoryStore "${props.maxMemoryStore}" and no memoryLimit`,
+      );
+    }
+    if (maxMemoryStoreBytes > memoryRequestBytes) {
+      throw new Error(
+        `maxMemoryStore must be at most memoryRequest ("${memoryRequest}"): the scheduler reserves only the request for the store, got "${props.maxMemoryStore}"`,
+      );
+    }
+    if (maxMemoryStoreBytes > memoryLimitBytes * 0.75) {
       throw new Error(
         `maxMemoryStore must be at most 75% of memoryLimit (${formatBytes(memoryLimitBytes * 0.75)}), or the server is killed before the store is full, got "${props.maxMemoryStore}"`,
       );
