@@ -2,17 +2,18 @@
 // environment (see docs/operations.md), so another size of deployment needs no code change:
 //   NATS_REPLICAS=3 npm run synth
 import { App, Chart } from 'cdk8s';
-import { DeliverPolicy, JetStream, JetStreamApplyMode, NatsChart, NatsMigrationJob, StorageType } from './lib';
-import { propsFromEnv } from './lib/app/env';
+import { DeliverPolicy, JetStream, NatsChart, NatsMigrationJob, StorageType } from './lib';
+import { appSettingsFromEnv } from './lib/app/env';
 
+const settings = appSettingsFromEnv(process.env);
 const app = new App(); // writes to dist/, or to $CDK8S_OUTDIR when the cdk8s CLI sets it
-const chart = new NatsChart(app, 'nats', propsFromEnv(process.env));
+const chart = new NatsChart(app, 'nats', settings.props);
 const nats = chart.nats;
 
 // The homelab's stream and consumer as code. Their own chart is dist/streams.k8s.yaml, which `kubectl apply -f dist`
 // applies after nats.k8s.yaml. JETSTREAM_MODE=nack renders NACK custom resources instead of the apply Job.
 const streams = new Chart(app, 'streams', { namespace: chart.namespace, disableResourceNameHashes: true });
-const jetStream = new JetStream(streams, 'JetStream', { nats, mode: applyMode(process.env.JETSTREAM_MODE) });
+const jetStream = new JetStream(streams, 'JetStream', { nats, mode: settings.jetStreamMode });
 const myStream = jetStream.addStream('MyStream', {
   name: 'MY_STREAM',
   subjects: ['events.>'],
@@ -23,14 +24,9 @@ myStream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects:
 
 // `npm run migrate` (scripts/migrate-to-cluster.sh) adds the Job that moves a standalone deployment's data into
 // the cluster; it synthesizes into its own directory, so dist/ never holds the Job.
-if (process.env.MIGRATE_FROM_STANDALONE === 'true') {
+if (settings.migrateFromStandalone) {
   const migration = new Chart(app, 'migration', { namespace: chart.namespace, disableResourceNameHashes: true });
   new NatsMigrationJob(migration, 'Migration', { nats });
 }
 app.synth();
 
-function applyMode(value: string | undefined): JetStreamApplyMode {
-  if (value === undefined || value === '' || value === 'job') return JetStreamApplyMode.JOB;
-  if (value === 'nack') return JetStreamApplyMode.NACK;
-  throw new Error(`JETSTREAM_MODE must be "job" or "nack", got "${value}"`);
-}

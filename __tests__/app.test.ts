@@ -1,16 +1,19 @@
+import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { NatsChart } from '../lib';
-import { propsFromEnv } from '../lib/app/env';
+import { NATS_CLI_VARS, appSettingsFromEnv } from '../lib/app/env';
+import { JetStreamApplyMode } from '../lib';
+import { natsCli } from './support/tools';
 
 /** Synthesizes the app exactly as main.ts does, into a temporary directory. */
 function synthApp(env: { [name: string]: string }): { files: string[]; docs: any[]; text: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'nats-dist-'));
   const app = new App({ outdir });
-  new NatsChart(app, 'nats', propsFromEnv(env));
+  new NatsChart(app, 'nats', appSettingsFromEnv(env).props);
   app.synth();
   const files = readdirSync(outdir);
   const text = files.map((f) => readFileSync(join(outdir, f), 'utf8')).join('');
@@ -77,6 +80,7 @@ describe('settings from the environment', () => {
   });
 
   test('bad values and unknown variables are refused by name', () => {
+    const propsFromEnv = (env: { [name: string]: string }) => appSettingsFromEnv(env).props;
     expect(() => propsFromEnv({ NATS_REPLICAS: 'three' })).toThrow('NATS_REPLICAS must be a whole number such as 1 or 3, got "three"');
     expect(() => propsFromEnv({ NATS_PREPARE_VOLUME_OWNERSHIP: 'yes' })).toThrow('NATS_PREPARE_VOLUME_OWNERSHIP must be "true" or "false", got "yes"');
     expect(() => propsFromEnv({ NATS_REPLICA: '3' })).toThrow(/NATS_REPLICA is not a setting of this app; valid ones are NATS_NAMESPACE, NATS_NAME, NATS_REPLICAS/);
@@ -84,5 +88,19 @@ describe('settings from the environment', () => {
     expect(() => propsFromEnv({ NATS_MEMORY_STORE_SIZE: '64Mi' }))
       .toThrow('NATS_MEMORY_STORE_SIZE was renamed NATS_MAX_MEMORY_STORE in 0.3.0: set NATS_MAX_MEMORY_STORE="64Mi" instead');
     expect(propsFromEnv({ NATS_URL: 'nats://x:4222', PATH: '/bin', NATS_REPLICAS: '' })).toEqual({});
+    expect(() => propsFromEnv({ JETSTREAM_MOD: 'nack' })).toThrow(/JETSTREAM_MOD is not a setting of this app; valid ones are .*JETSTREAM_MODE, MIGRATE_FROM_STANDALONE/);
+    expect(() => appSettingsFromEnv({ JETSTREAM_MODE: 'NACK' })).toThrow('JETSTREAM_MODE must be "job" or "nack", got "NACK"');
+    expect(() => appSettingsFromEnv({ MIGRATE_FROM_STANDALONE: '1' })).toThrow('MIGRATE_FROM_STANDALONE must be "true" or "false", got "1"');
+    expect(appSettingsFromEnv({ JETSTREAM_MODE: 'nack', MIGRATE_FROM_STANDALONE: 'true' }))
+      .toEqual({ props: {}, jetStreamMode: JetStreamApplyMode.NACK, migrateFromStandalone: true });
+  });
+
+  test("the nats CLI's own variables are left alone: the list is the real CLI's", () => {
+    const help = execFileSync(natsCli(), ['--help'], { encoding: 'utf8' });
+    const cliVars = [...new Set([...help.matchAll(/\(\$(NATS_[A-Z_]+)\)/g)].map((m) => m[1]))].sort();
+    expect(cliVars.length).toBeGreaterThan(10);
+    expect([...NATS_CLI_VARS].sort()).toEqual(cliVars);
+    const env = Object.fromEntries(cliVars.map((v) => [v, 'x']));
+    expect(appSettingsFromEnv(env).props).toEqual({});
   });
 });

@@ -1,6 +1,7 @@
+import { JetStreamApplyMode } from '../jetstream/enums';
 import { NatsChartProps } from '../nats-chart';
 
-/** The environment variables the app reads, each mapped to a `NatsChartProps` property. */
+/** The `NATS_*` variables the app reads, each mapped to a `NatsChartProps` property. */
 export const ENV_VARS: { [variable: string]: string } = {
   NATS_NAMESPACE: 'namespace',
   NATS_NAME: 'name',
@@ -8,39 +9,79 @@ export const ENV_VARS: { [variable: string]: string } = {
   NATS_STORAGE_SIZE: 'storageSize',
   NATS_STORAGE_CLASS: 'storageClassName',
   NATS_MAX_MEMORY_STORE: 'maxMemoryStore',
+  NATS_MEMORY_REQUEST: 'memoryRequest',
+  NATS_MEMORY_LIMIT: 'memoryLimit',
   NATS_PREPARE_VOLUME_OWNERSHIP: 'prepareVolumeOwnership',
   NATS_REGISTRY: 'registry',
   NATS_IMAGE_PULL_SECRETS: 'imagePullSecrets',
   NATS_MAX_PAYLOAD: 'maxPayload',
 };
 
+/** The app's other variables: how the streams are applied, and the migration Job of `npm run migrate`. */
+const APP_VARS = ['JETSTREAM_MODE', 'MIGRATE_FROM_STANDALONE'];
+
+/**
+ * Variables of the nats CLI (`nats --help` lists them), which users keep in their shells: not settings of this app,
+ * so they are left alone rather than refused.
+ */
+export const NATS_CLI_VARS = [
+  'NATS_CA', 'NATS_CERT', 'NATS_COLOR', 'NATS_CONTEXT', 'NATS_CREDS', 'NATS_JWT', 'NATS_KEY', 'NATS_NKEY',
+  'NATS_PASSWORD', 'NATS_SEED', 'NATS_SOCKS_PROXY', 'NATS_TIMEOUT', 'NATS_TOKEN', 'NATS_URL', 'NATS_USER',
+];
+
 /** Variables of earlier versions, refused with their new name rather than ignored. */
 const RENAMED_VARS: { [variable: string]: string } = {
   NATS_MEMORY_STORE_SIZE: 'NATS_MAX_MEMORY_STORE',
 };
 
-/**
- * Reads the app's settings from environment variables (unset or empty means the default).
- * Unknown `NATS_*` variables are refused so that a typo is not silently ignored.
- */
-export function propsFromEnv(env: { [name: string]: string | undefined }): NatsChartProps {
-  const props: { [key: string]: unknown } = {};
+/** Prefixes the app owns: an unknown variable with one of them is a typo, refused by name. */
+const OWNED_PREFIXES = ['NATS_', 'JETSTREAM_', 'MIGRATE_'];
+
+/** Everything the app reads from its environment. */
+export interface AppSettings {
+  readonly props: NatsChartProps;
+  readonly jetStreamMode: JetStreamApplyMode;
+  /** Add the migration Job (`npm run migrate` sets it). */
+  readonly migrateFromStandalone: boolean;
+}
+
+type Env = { [name: string]: string | undefined };
+
+/** Reads the app's settings (unset or empty means the default); a typo in a variable the app owns is refused. */
+export function appSettingsFromEnv(env: Env): AppSettings {
   for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith('NATS_') || value === undefined || value === '') {
-      continue;
+    if (value === undefined || value === '' || !OWNED_PREFIXES.some((p) => variable.startsWith(p))) continue;
+    const renamed = RENAMED_VARS[variable];
+    if (renamed) {
+      throw new Error(`${variable} was renamed ${renamed} in 0.3.0: set ${renamed}="${value}" instead`);
     }
-    const prop = ENV_VARS[variable];
-    if (RENAMED_VARS[variable]) {
-      throw new Error(`${variable} was renamed ${RENAMED_VARS[variable]} in 0.3.0: set ${RENAMED_VARS[variable]}="${value}" instead`);
+    if (!ENV_VARS[variable] && !APP_VARS.includes(variable) && !NATS_CLI_VARS.includes(variable)) {
+      throw new Error(`${variable} is not a setting of this app; valid ones are ${[...Object.keys(ENV_VARS), ...APP_VARS].join(', ')}`);
     }
-    if (!prop) {
-      // NATS_URL and friends belong to NATS clients, not to this app.
-      if (['NATS_URL', 'NATS_CONTEXT', 'NATS_CREDS', 'NATS_USER', 'NATS_PASSWORD'].includes(variable)) continue;
-      throw new Error(`${variable} is not a setting of this app; valid ones are ${Object.keys(ENV_VARS).join(', ')}`);
-    }
-    props[prop] = parseValue(variable, prop, value);
+  }
+  return {
+    props: propsFromEnv(env),
+    jetStreamMode: choice('JETSTREAM_MODE', env.JETSTREAM_MODE, { job: JetStreamApplyMode.JOB, nack: JetStreamApplyMode.NACK }, JetStreamApplyMode.JOB),
+    migrateFromStandalone: choice('MIGRATE_FROM_STANDALONE', env.MIGRATE_FROM_STANDALONE, { true: true, false: false }, false),
+  };
+}
+
+/** The `NatsChartProps` part of the settings. */
+export function propsFromEnv(env: Env): NatsChartProps {
+  const props: { [key: string]: unknown } = {};
+  for (const [variable, prop] of Object.entries(ENV_VARS)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') props[prop] = parseValue(variable, prop, value);
   }
   return props as NatsChartProps;
+}
+
+function choice<T>(variable: string, value: string | undefined, valid: { [text: string]: T }, unset: T): T {
+  if (value === undefined || value === '') return unset;
+  if (!(value in valid)) {
+    throw new Error(`${variable} must be ${Object.keys(valid).map((v) => `"${v}"`).join(' or ')}, got "${value}"`);
+  }
+  return valid[value];
 }
 
 function parseValue(variable: string, prop: string, value: string): unknown {
@@ -51,10 +92,7 @@ function parseValue(variable: string, prop: string, value: string): unknown {
       }
       return Number(value);
     case 'prepareVolumeOwnership':
-      if (value !== 'true' && value !== 'false') {
-        throw new Error(`${variable} must be "true" or "false", got "${value}"`);
-      }
-      return value === 'true';
+      return choice(variable, value, { true: true, false: false }, false);
     case 'imagePullSecrets':
       return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
     default:

@@ -58,7 +58,7 @@ export class JetStreamApplyJob extends Construct implements IJetStreamApplyJob {
     const labels = standardLabels(s.name, COMPONENT_JETSTREAM);
     const configMapName = jetStreamName(s.name);
     // Connects like nats-box: same user, CA and client certificate; the CLI reads NATS_CA/NATS_CERT/NATS_KEY.
-    const client = natsClientSetup(s);
+    const client = natsClientSetup(s, 'the JetStream apply Job');
     const tlsEnv = ([['NATS_CA', client.ca], ['NATS_CERT', client.cert], ['NATS_KEY', client.key]] as const)
       .filter(([, value]) => value !== undefined).map(([name, value]) => ({ name, value }));
     const data = (): { [key: string]: string } => {

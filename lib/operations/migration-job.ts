@@ -70,7 +70,7 @@ export class NatsMigrationJob extends Construct {
     const labels = standardLabels(s.name, COMPONENT_MIGRATION);
     const name = migrationName(s.name);
     const sourceClaim = claimName(s.name, Topology.STANDALONE, 0);
-    const client = natsClientSetup(s);
+    const client = natsClientSetup(s, 'the migration Job');
 
     this.configMap = new k8s.KubeConfigMap(this, 'Script', {
       metadata: { name, labels },

@@ -45,7 +45,7 @@ export class NatsCertificates extends Construct implements INatsCertificates {
       },
     });
 
-    if (tls.natsBoxSecretName && s.natsBox && tls.certManagerIssuer) {
+    if (tls.natsBoxSecretName && tls.mutual && tls.certManagerIssuer) {
       this.natsBox = new Certificate(this, 'NatsBox', {
         metadata: { name: tls.natsBoxSecretName, labels: standardLabels(s.name, 'nats-box') },
         spec: {

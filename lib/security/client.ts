@@ -19,9 +19,33 @@ export interface NatsClientSetup {
   readonly volumeMounts: any[];
 }
 
-export function natsClientSetup(s: NatsSettings): NatsClientSetup {
+/**
+ * The one check that an in-cluster tool (`tool` names it in errors) can do its work: every tool connects with the
+ * same identity, natsBoxUser (or, without one, the identity noAuthUser gives anonymous clients). With users defined
+ * it needs one; its account needs JetStream (the tools manage streams, which the system account cannot); under
+ * mutual TLS it needs a client certificate.
+ */
+export function natsClientSetup(s: NatsSettings, tool: string): NatsClientSetup {
+  const { users, accounts, natsBoxUser, noAuthUser, systemAccount } = s.security;
+  const identity = natsBoxUser ?? users.find((u) => u.name === noAuthUser);
+  if (users.length > 0 && !identity) {
+    throw new Error(
+      `${tool} needs credentials when users are defined: set natsBoxUser (a password user) or noAuthUser${tool === 'nats-box' ? ', or natsBox: false' : ''}`,
+    );
+  }
+  const account = identity && accounts.find((a) => a.name === identity.account);
+  if (identity && account && !account.jetStream) {
+    throw new Error(
+      `${tool} connects as ${natsBoxUser ? 'natsBoxUser' : 'noAuthUser'} "${identity.name}", whose account "${account.name}" has no JetStream${account.name === systemAccount ? ' (it is the systemAccount)' : ''}: choose a user of an account with JetStream`,
+    );
+  }
+  if (s.security.tls?.mutual && !s.security.tls.natsBoxSecretName) {
+    throw new Error(
+      `${tool} needs a client certificate under clientMutualTls: with tlsSecretName, set natsBoxTlsSecretName (the certificate nats-box and the Jobs present)${tool === 'nats-box' ? ', or natsBox: false' : ''}`,
+    );
+  }
   const tls = s.security.tls?.client ? s.security.tls : undefined;
-  const user = s.security.natsBoxUser;
+  const user = natsBoxUser;
   const secretVolume = (name: string, secretName: string, keys: string[], mountPath: string) => ({
     volume: { name, secret: { secretName, items: keys.map((key) => ({ key, path: key })) } },
     mount: { name, mountPath, readOnly: true },

@@ -1,3 +1,4 @@
+import { fromPublic } from 'nkeys.js';
 import { Schema, checkProps, enumOf, listOf, show } from '../internal/props';
 import { parseBytes } from '../internal/quantity';
 import { CertManagerIssuerKind, NatsAccount, NatsSecurityProps, NatsUser, SecurityProfile } from './props';
@@ -83,7 +84,7 @@ export const SECURITY_PROPS_SCHEMA: Schema<NatsSecurityProps> = {
   monitoringNamespace: 'string',
 };
 
-export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox: boolean): SecuritySettings {
+export function resolveSecurity(props: NatsSecurityProps, name: string): SecuritySettings {
   const profile = props.security ?? SecurityProfile.HOMELAB;
   const production = profile === SecurityProfile.PRODUCTION;
   const onInProduction = (what: string, value: boolean | undefined): boolean => {
@@ -93,7 +94,7 @@ export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox:
     return value ?? production;
   };
 
-  const tls = resolveTls(props, name, natsBox, {
+  const tls = resolveTls(props, name, {
     client: onInProduction('clientTls', props.clientTls),
     cluster: onInProduction('clusterTls', props.clusterTls),
     monitor: onInProduction('monitorTls', props.monitorTls),
@@ -111,6 +112,7 @@ export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox:
   }
   const users = (props.users ?? []).map((u, i) => resolveUser(u, i, accountNames));
   checkUnique('user', users.map((u) => u.name));
+  checkUnique('nkey (one key signs in as one user)', users.filter((u) => u.nkey).map((u) => u.nkey!));
   checkUnique('password environment variable (user names that differ only in punctuation or case)',
     users.filter((u) => u.passwordEnv).map((u) => u.passwordEnv!));
   if (production && users.length === 0) {
@@ -134,10 +136,6 @@ export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox:
     throw new Error(`natsBoxUser "${natsBoxUser.name}" must be a password user (nats-box reads the password from its Secret)`);
   }
 
-  if (natsBox && users.length > 0 && !natsBoxUser && !noAuthUser) {
-    throw new Error('nats-box needs credentials when users are defined: set natsBoxUser (a password user) or noAuthUser, or natsBox: false');
-  }
-
   const clientNamespaces = props.clientNamespaces ?? [];
   clientNamespaces.forEach((ns) => checkDnsLabel('clientNamespaces entry', ns));
   if (props.monitoringNamespace !== undefined) {
@@ -159,7 +157,7 @@ export function resolveSecurity(props: NatsSecurityProps, name: string, natsBox:
 }
 
 function resolveTls(
-  props: NatsSecurityProps, name: string, natsBox: boolean,
+  props: NatsSecurityProps, name: string,
   on: { client: boolean; cluster: boolean; monitor: boolean },
 ): TlsSettings | undefined {
   const mutual = props.clientMutualTls ?? false;
@@ -199,12 +197,15 @@ function resolveTls(
   if (on.cluster && !caSecretName) {
     throw new Error('clusterTls needs a CA to verify route peers: set tlsCaSecretName (a Secret with ca.crt)');
   }
-  const natsBoxSecretName = mutual && natsBox
-    ? props.natsBoxTlsSecretName ?? (fromCertManager ? `${name}-box-tls` : undefined)
-    : props.natsBoxTlsSecretName;
-  if (mutual && natsBox && !natsBoxSecretName) {
-    throw new Error('clientMutualTls with tlsSecretName needs natsBoxTlsSecretName (nats-box\'s client certificate), or natsBox: false');
+  if (on.client && !caSecretName) {
+    // Public CAs do not sign names such as nats.<namespace>.svc: the servers' certificate is from a private CA,
+    // and nats-box and the Jobs verify it with that CA.
+    throw new Error(
+      'clientTls with tlsSecretName needs tlsCaSecretName (a Secret with ca.crt): the certificate names cluster-internal hosts, which only a private CA signs, and the in-cluster tools verify it with that CA',
+    );
   }
+  // The client certificate nats-box and the Jobs present under mutual TLS (checked where a tool needs it).
+  const natsBoxSecretName = props.natsBoxTlsSecretName ?? (mutual && fromCertManager ? `${name}-box-tls` : undefined);
   return {
     ...on,
     mutual,
@@ -265,10 +266,9 @@ function resolveUser(u: NatsUser, index: number, accounts: Set<string>): UserSet
   }
   if (hasPassword) {
     checkDnsSubdomain(`${what} passwordSecretName`, u.passwordSecretName!);
+    checkSecretKey(`${what} passwordSecretKey`, u.passwordSecretKey);
   }
-  if (u.nkey !== undefined && !NKEY_USER.test(u.nkey)) {
-    throw new Error(`${what}: nkey must be a user public key ('U' and 55 base32 characters), got "${u.nkey}"`);
-  }
+  if (u.nkey !== undefined) checkUserNkey(what, u.nkey);
   for (const key of ['publishAllow', 'publishDeny', 'subscribeAllow', 'subscribeDeny'] as const) {
     (u[key] ?? []).forEach((subject) => checkSubject(`${what} ${key} entry`, subject));
   }
@@ -276,6 +276,26 @@ function resolveUser(u: NatsUser, index: number, accounts: Set<string>): UserSet
     ...u,
     passwordEnv: hasPassword ? `NATS_PASSWORD_${u.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}` : undefined,
   };
+}
+
+/** Keys of a Secret's data, as the API server accepts them. */
+function checkSecretKey(what: string, key: string | undefined): void {
+  if (key !== undefined && (!/^[-._a-zA-Z0-9]+$/.test(key) || key.length > 253)) {
+    throw new Error(`${what} must be a Secret key (letters, digits, '-', '_' and '.', at most 253 characters), got "${key}"`);
+  }
+}
+
+/** A user's public nkey, checksum included (checked by nats-io's nkeys library, as the server does). */
+function checkUserNkey(what: string, nkey: string): void {
+  let valid = NKEY_USER.test(nkey);
+  try {
+    fromPublic(nkey);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    throw new Error(`${what}: nkey must be a user public key ('U' and 55 base32 characters with a valid checksum, as \`nats auth nkey gen user\` prints), got "${nkey}"`);
+  }
 }
 
 function checkUnique(what: string, names: string[]): void {

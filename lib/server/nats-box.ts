@@ -37,7 +37,7 @@ export class NatsBox extends Construct implements INatsBox {
     const selector = selectorLabels(s.name, COMPONENT_BOX);
     const labels = standardLabels(s.name, COMPONENT_BOX);
 
-    const client = natsClientSetup(s);
+    const client = natsClientSetup(s, 'nats-box');
     const context = { description: `${s.name} client Service`, url: client.url, ca: client.ca, cert: client.cert, key: client.key };
     this.contextFiles = {
       'context.txt': 'default',

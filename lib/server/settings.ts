@@ -274,7 +274,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     natsBoxImage,
     imagePullSecrets,
     extraConfig: props.extraConfig ?? {},
-    security: resolveSecurity(props, name, natsBox),
+    security: resolveSecurity(props, name),
   };
 }
 
