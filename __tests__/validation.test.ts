@@ -51,7 +51,7 @@ describe('every invalid input is refused at synth time with the value and what i
     [{ runAsUser: 0 }, 'runAsUser must be a non-root id from 1 to 2147483647, got 0'],
     [{ lameDuckDuration: Duration.seconds(10), lameDuckGracePeriod: Duration.seconds(10) }, 'lameDuckGracePeriod must be shorter than lameDuckDuration (10s), got 10s'],
     [{ lameDuckDuration: Duration.millis(1500) }, 'lameDuckDuration must be a positive whole number of seconds, got 1500ms'],
-    [{ extraConfig: { port: 4333 } }, 'extra nats.conf key "port" is managed by the construct; use its typed property instead'],
+    [{ extraConfig: { port: 4333 } }, 'extraConfig key "port" is managed by the construct or not supported: the client port is clientPort'],
   ] as Array<[NatsProps, string]>)('%j', (props, message) => {
     expect(synthWith(props)).toThrow(message);
   });

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { checkExtraConfig } from '../config/extra-config';
 import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
 import { headlessServiceName } from '../internal/names';
 import { Schema, checkProps, enumOf } from '../internal/props';
@@ -273,7 +274,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     natsBox,
     natsBoxImage,
     imagePullSecrets,
-    extraConfig: props.extraConfig ?? {},
+    extraConfig: checkExtraConfig(props.extraConfig ?? {}),
     security: resolveSecurity(props, name),
   };
 }
