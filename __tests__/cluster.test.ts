@@ -4,12 +4,12 @@
 // after losing the stream's leader. Needs root and iproute2; fails (never skips) without them.
 import { existsSync } from 'fs';
 import { Testing } from 'cdk8s';
-import { Nats } from '../lib';
+import { JetStream, Nats } from '../lib';
 import { PodCluster, podsOf } from './support/netns';
 import { confOf, find, synth } from './support/tools';
 
 const chart = Testing.chart();
-new Nats(chart, 'nats', { replicas: 3 });
+const deployment = new Nats(chart, 'nats', { replicas: 3, extraConfig: { server_tags: ['zone:a'] } });
 const manifest = synth(chart);
 const cluster = new PodCluster(podsOf(manifest));
 const names = cluster.pods.map((p) => p.name);
@@ -89,6 +89,24 @@ test('an R3 file stream takes a message through nats-0 and serves it through nat
   expect(await message('nats-1', 1)).toBe('order 1');
   // Each pod keeps its replica on its own volume: /data of the rendered store_dir.
   for (const pod of names) expect(existsSync(cluster.pathIn(pod, '/data/jetstream/$G/streams/ORDERS'))).toBe(true);
+});
+
+test('placement no server can take is refused by the servers, and by the synth', async () => {
+  const refused = async (...args: string[]) => {
+    const run = await cluster.nats('nats-0', args);
+    expect(run.code).not.toBe(0);
+    return `${run.stdout}${run.stderr}`;
+  };
+  expect(await refused('stream', 'add', 'TAGGED', '--subjects', 'tagged.>', '--tag', 'zone:b', '--defaults')).toContain('no suitable peers for placement');
+  expect(await refused('stream', 'add', 'ELSEWHERE', '--subjects', 'else.>', '--cluster', 'other', '--defaults')).toContain('no suitable peers for placement');
+  await nats('nats-0', 'stream', 'add', 'PLACED', '--subjects', 'placed.>', '--tag', 'zone:a', '--cluster', 'nats', '--replicas', '3', '--defaults');
+
+  const js = new JetStream(chart, 'JetStream', { nats: deployment });
+  expect(() => js.addStream('T', { name: 'TAGGED', subjects: ['tagged.>'], placementTags: ['zone:b'] }))
+    .toThrow('stream "TAGGED" placementTags must be tags the servers have (extraConfig server_tags: "zone:a"), or no server is suitable, got "zone:b"');
+  expect(() => js.addStream('E', { name: 'ELSEWHERE', subjects: ['else.>'], placementCluster: 'other' }))
+    .toThrow('stream "ELSEWHERE" placementCluster must be this deployment\'s cluster, "nats" (no server of another cluster is reachable), got "other"');
+  js.addStream('P', { name: 'PLACED', subjects: ['placed.>'], placementTags: ['zone:a'], placementCluster: 'nats', replicas: 3 });
 });
 
 test('after its leader is killed the stream still accepts and serves messages', async () => {

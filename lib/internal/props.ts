@@ -15,7 +15,9 @@ export type Kind =
 
 interface EnumKind { readonly enumName: string; readonly values: { [member: string]: string } }
 interface ListKind { readonly listOf: { [key: string]: Kind }; readonly itemName: string }
-interface InstanceKind { readonly instanceOf: Function; readonly typeName: string; readonly list: boolean }
+/** A class, for instanceof checks. */
+type Constructor = abstract new (...args: any[]) => unknown;
+interface InstanceKind { readonly instanceOf: Constructor; readonly typeName: string; readonly list: boolean }
 
 /** Every property of P, each with its kind. */
 export type Schema<P> = { readonly [K in keyof Required<P>]: Kind };
@@ -31,12 +33,12 @@ export function listOf<T>(itemName: string, schema: Schema<T>): ListKind {
 }
 
 /** An object of a class (a `Stream` as a mirror, a `Nats`). */
-export function instanceOf(typeName: string, type: Function): InstanceKind {
+export function instanceOf(typeName: string, type: Constructor): InstanceKind {
   return { instanceOf: type, typeName, list: false };
 }
 
 /** A list of objects of a class (a stream's `sources`). */
-export function instancesOf(typeName: string, type: Function): InstanceKind {
+export function instancesOf(typeName: string, type: Constructor): InstanceKind {
   return { instanceOf: type, typeName, list: true };
 }
 

@@ -2,9 +2,11 @@ import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { COMPONENT_JETSTREAM, IJetStreamApplyJob, JetStreamApplyJob } from './apply-job';
 import type { Consumer } from './consumer';
+import { KeyValueModel, ObjectStoreModel, StreamModel } from './definitions';
 import { JetStreamApplyMode, StorageType } from './enums';
 import { KeyValue, KeyValueProps } from './key-value';
 import { ObjectStore, ObjectStoreProps } from './object-store';
+import { JetStreamRules } from './rules';
 import { Stream, StreamProps } from './stream';
 import { standardLabels } from '../internal/labels';
 import { claimUnique } from '../internal/names';
@@ -60,6 +62,8 @@ export class JetStream extends Construct {
   /** @internal */ public readonly _keyValues: KeyValue[] = [];
   /** @internal */ public readonly _objectStores: ObjectStore[] = [];
   private readonly streamNames = new Map<string, string>();
+  private readonly subjectOwners: { subject: string; owner: string }[] = [];
+  private readonly rules: JetStreamRules;
   private readonly resourceNames = new Map<string, string>();
 
   public constructor(scope: Construct, id: string, props: JetStreamProps) {
@@ -69,6 +73,7 @@ export class JetStream extends Construct {
       throw new Error('nats must be the Nats deployment the resources live on, got undefined');
     }
     this.nats = props.nats;
+    this.rules = new JetStreamRules(props.nats._settings);
     // One set of definitions per deployment: a second apply Job would write the same ConfigMap.
     claimUnique(this, 'JetStream of the deployment', Chart.of(this).namespace, props.nats.name);
     this.mode = props.mode ?? JetStreamApplyMode.JOB;
@@ -128,18 +133,12 @@ export class JetStream extends Construct {
   }
 
   /** @internal */
-  public _addStream(stream: Stream): void {
-    this.claimStreamName(stream.name, `stream "${stream.name}"`);
-    for (const other of this._streams) {
-      for (const a of stream.subjects) {
-        const b = other.subjects.find((s) => subjectsOverlap(a, s));
-        if (b !== undefined) {
-          throw new Error(
-            `stream "${stream.name}" subject "${a}" overlaps "${b}" of stream "${other.name}": a message may be stored by one stream only; make the subjects disjoint`,
-          );
-        }
-      }
-    }
+  public _addStream(stream: Stream, model: StreamModel): void {
+    const what = `stream "${stream.name}"`;
+    this.claimStreamName(stream.name, what);
+    this.rules.checkSubjects(what, stream.subjects);
+    this.claimSubjects(what, stream.subjects);
+    this.rules.reserve(what, model);
     this.claimResourceName('Stream', stream.resourceName, stream.name);
     this._streams.push(stream);
   }
@@ -155,15 +154,21 @@ export class JetStream extends Construct {
   }
 
   /** @internal */
-  public _addKeyValue(bucket: KeyValue): void {
-    this.claimStreamName(`KV_${bucket.bucket}`, `KV bucket "${bucket.bucket}"`);
+  public _addKeyValue(bucket: KeyValue, model: KeyValueModel): void {
+    const what = `KV bucket "${bucket.bucket}"`;
+    this.claimStreamName(`KV_${bucket.bucket}`, what);
+    this.claimSubjects(what, [`$KV.${bucket.bucket}.>`]);
+    this.rules.reserve(what, { ...model, maxAgeMillis: model.ttlMillis, maxMsgSize: model.maxValueSize });
     this.claimResourceName('KeyValue', bucket.resourceName, bucket.bucket);
     this._keyValues.push(bucket);
   }
 
   /** @internal */
-  public _addObjectStore(store: ObjectStore): void {
-    this.claimStreamName(`OBJ_${store.bucket}`, `object store "${store.bucket}"`);
+  public _addObjectStore(store: ObjectStore, model: ObjectStoreModel): void {
+    const what = `object store "${store.bucket}"`;
+    this.claimStreamName(`OBJ_${store.bucket}`, what);
+    this.claimSubjects(what, [`$O.${store.bucket}.C.>`, `$O.${store.bucket}.M.>`]);
+    this.rules.reserve(what, { ...model, maxAgeMillis: model.ttlMillis, maxMsgSize: -1 });
     this.claimResourceName('ObjectStore', store.resourceName, store.bucket);
     this._objectStores.push(store);
   }
@@ -189,6 +194,19 @@ export class JetStream extends Construct {
       files[`object.${o.bucket}.args`] = o.toCliArgs();
     }
     return { plan, files };
+  }
+
+  /** A message is stored by one stream only: no subject of a stream, or inside a bucket, may overlap another's. */
+  private claimSubjects(what: string, subjects: string[]): void {
+    for (const subject of subjects) {
+      const other = this.subjectOwners.find((o) => subjectsOverlap(subject, o.subject));
+      if (other) {
+        throw new Error(
+          `${what} subject "${subject}" overlaps "${other.subject}" of ${other.owner}: a message may be stored by one stream only; make the subjects disjoint`,
+        );
+      }
+    }
+    subjects.forEach((subject) => this.subjectOwners.push({ subject, owner: what }));
   }
 
   /** KV and object buckets are streams named KV_<bucket> and OBJ_<bucket>: all share one namespace. */

@@ -74,7 +74,7 @@ export class KeyValue extends Construct {
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('KV bucket name', props.bucket);
     }
-    js._addKeyValue(this);
+    js._addKeyValue(this, this.model);
     if (this.resourceName) {
       const m = this.model;
       new nack.KeyValue(this, 'Resource', {

@@ -56,7 +56,7 @@ export class ObjectStore extends Construct {
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('object store bucket name', props.bucket);
     }
-    js._addObjectStore(this);
+    js._addObjectStore(this, this.model);
     if (this.resourceName) {
       const m = this.model;
       new nack.ObjectStore(this, 'Resource', {

@@ -170,7 +170,7 @@ export class Stream extends Construct {
     if (js.mode === JetStreamApplyMode.NACK) {
       this.resourceName = resourceNameOf('stream name', props.name);
     }
-    js._addStream(this);
+    js._addStream(this, this.model);
     if (this.resourceName) {
       this.renderNack(this.resourceName);
     }
