@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -104,3 +104,16 @@ describe('settings from the environment', () => {
     expect(appSettingsFromEnv(env).props).toEqual({});
   });
 });
+
+test('a failed npm run synth leaves dist/ as it was', () => {
+  const root = join(__dirname, '..');
+  const before = readdirSync(join(root, 'dist')).map((f) => readFileSync(join(root, 'dist', f), 'utf8'));
+  const run = spawnSync(process.execPath, [join(root, 'scripts', 'synth.js')], {
+    cwd: root, env: { ...process.env, NATS_REPLICAS: '2' }, encoding: 'utf8', timeout: 120_000,
+  });
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('replicas must be odd');
+  expect(run.stderr).toContain('synth failed: dist/ keeps the manifests of the last successful synth');
+  expect(readdirSync(join(root, 'dist')).map((f) => readFileSync(join(root, 'dist', f), 'utf8'))).toEqual(before);
+  expect(readdirSync(root).filter((f) => f.startsWith('dist.'))).toEqual([]);
+}, 120_000);
