@@ -42,6 +42,11 @@ export function instancesOf(typeName: string, type: Constructor): InstanceKind {
   return { instanceOf: type, typeName, list: true };
 }
 
+/** How messages name a resource whose props may not even be an object: `stream "ORDERS" `, or `stream `. */
+export function labelOf(kind: string, name: unknown): string {
+  return typeof name === 'string' ? `${kind} "${name}" ` : `${kind} `;
+}
+
 /**
  * Throws when `props` is not an object, has a property the schema does not know, or has a value of the wrong kind.
  * `what` prefixes the property names in messages (e.g. `stream "ORDERS" `).
@@ -52,7 +57,7 @@ export function checkProps<P>(what: string, props: P, schema: Schema<P>): void {
 
 function checkObject(what: string, props: unknown, schema: { [key: string]: Kind }): void {
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    throw new Error(`${what || 'props'} must be an object of properties, got ${show(props)}`);
+    throw new Error(`${what.trim() || 'props'} must be an object of properties, got ${show(props)}`);
   }
   for (const [key, value] of Object.entries(props)) {
     const kind = schema[key];

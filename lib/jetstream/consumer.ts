@@ -5,7 +5,7 @@ import { resourceNameOf } from '../internal/names';
 import { AckPolicy, DeliverPolicy, JetStreamApplyMode, RetentionPolicy } from './enums';
 import { ConsumerModel, goDuration, renderConsumerJson } from './definitions';
 import type { Stream } from './stream';
-import { Schema, checkProps, enumOf, show } from '../internal/props';
+import { Schema, checkProps, enumOf, labelOf } from '../internal/props';
 import { checkJetStreamName, checkSubject, subjectWithin, subjectsOverlap } from '../internal/subjects';
 
 const CONSUMER_SCHEMA: Schema<ConsumerProps> = {
@@ -72,7 +72,7 @@ export class Consumer extends Construct {
   /** Prefer `stream.addConsumer(id, props)`. */
   public constructor(stream: Stream, id: string, props: ConsumerProps) {
     super(stream, id);
-    checkProps(`consumer ${show(props?.durableName)} `, props, CONSUMER_SCHEMA);
+    checkProps(labelOf('consumer', props?.durableName), props, CONSUMER_SCHEMA);
     this.stream = stream;
     this.durableName = props.durableName;
     checkJetStreamName('consumer durableName', props.durableName);

@@ -7,7 +7,7 @@ import { resourceNameOf } from '../internal/names';
 import { JetStreamApplyMode, StorageType } from './enums';
 import { KeyValueModel, goDuration, renderKvArgs } from './definitions';
 import { parseBytes } from '../internal/quantity';
-import { Schema, checkProps, enumOf, show } from '../internal/props';
+import { Schema, checkProps, enumOf, labelOf } from '../internal/props';
 import { checkJetStreamName } from '../internal/subjects';
 
 /** The server keeps at most 64 values per key. */
@@ -56,7 +56,7 @@ export class KeyValue extends Construct {
   /** Prefer `jetStream.addKeyValue(id, props)`. */
   public constructor(jetStream: JetStream, id: string, props: KeyValueProps) {
     super(jetStream, id);
-    checkProps(`KV bucket ${show(props?.bucket)} `, props, KEY_VALUE_SCHEMA);
+    checkProps(labelOf('KV bucket', props?.bucket), props, KEY_VALUE_SCHEMA);
     const js = jetStream;
     this.jetStream = js;
     this.bucket = props.bucket;

@@ -6,7 +6,7 @@ import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
 import { JetStreamApplyMode, StorageType } from './enums';
 import { ObjectStoreModel, goDuration, renderObjectStoreArgs } from './definitions';
-import { Schema, checkProps, enumOf, show } from '../internal/props';
+import { Schema, checkProps, enumOf, labelOf } from '../internal/props';
 import { checkJetStreamName } from '../internal/subjects';
 
 /** Properties of an `ObjectStore`. */
@@ -46,7 +46,7 @@ export class ObjectStore extends Construct {
   /** Prefer `jetStream.addObjectStore(id, props)`. */
   public constructor(jetStream: JetStream, id: string, props: ObjectStoreProps) {
     super(jetStream, id);
-    checkProps(`object store ${show(props?.bucket)} `, props, OBJECT_STORE_SCHEMA);
+    checkProps(labelOf('object store', props?.bucket), props, OBJECT_STORE_SCHEMA);
     const js = jetStream;
     this.jetStream = js;
     this.bucket = props.bucket;

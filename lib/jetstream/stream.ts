@@ -6,7 +6,7 @@ import { StreamModel, goDuration, renderStreamJson } from './definitions';
 import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './enums';
 import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
-import { Schema, checkProps, enumOf, instanceOf, instancesOf, show } from '../internal/props';
+import { Schema, checkProps, enumOf, instanceOf, instancesOf, labelOf } from '../internal/props';
 import { parseBytes } from '../internal/quantity';
 import { checkJetStreamName, checkSubject } from '../internal/subjects';
 
@@ -99,7 +99,7 @@ export class Stream extends Construct {
   /** Prefer `jetStream.addStream(id, props)`. */
   public constructor(jetStream: JetStream, id: string, props: StreamProps) {
     super(jetStream, id);
-    checkProps(`stream ${show(props?.name)} `, props, STREAM_SCHEMA);
+    checkProps(labelOf('stream', props?.name), props, STREAM_SCHEMA);
     const js = jetStream;
     this.jetStream = js;
     this.name = props.name;
