@@ -48,7 +48,7 @@ export interface PodState {
 export class Servers {
   public constructor(private readonly target: Target, private readonly healthTimeoutSeconds: number) {}
 
-  public get namespace(): string {
+  private get namespace(): string {
     return this.target.namespace;
   }
 
@@ -116,7 +116,7 @@ export class Servers {
     }
   }
 
-  public async metaViews(): Promise<MetaView[]> {
+  private async metaViews(): Promise<MetaView[]> {
     return Promise.all((await this.pods()).map(async (p) => {
       const jsz = await this.monitor<JszJson>(p.ip, '/jsz').catch((): JszJson => ({}));
       const meta = jsz.meta_cluster ?? {};

@@ -145,7 +145,9 @@ export async function runScenario(bench: Bench, spec: ScenarioSpec): Promise<Out
 }
 
 /** The leaders before the fault, to tell a re-election; unknown on a single server or an unsettled cluster. */
-async function leadersBefore(bench: Bench, stream: string): Promise<{ meta?: string; stream?: string; since?: string }> {
+type LeadersBefore = Partial<{ meta: string; stream: string; since: string }>;
+
+async function leadersBefore(bench: Bench, stream: string): Promise<LeadersBefore> {
   if (await bench.servers.replicas() <= 1) return {};
   const want = (await bench.loadgen.leader(stream).catch(() => undefined))?.replicas ?? 0;
   const settled = await bench.servers.settled(bench.loadgen, stream, want);
@@ -161,8 +163,7 @@ async function injectFault(run: ScenarioRun, bench: Bench, fault: Fault): Promis
   }
 }
 
-async function checkSettled(run: ScenarioRun, bench: Bench, spec: ScenarioSpec,
-  before: { meta?: string; stream?: string; since?: string }): Promise<void> {
+async function checkSettled(run: ScenarioRun, bench: Bench, spec: ScenarioSpec, before: LeadersBefore): Promise<void> {
   const after = await bench.servers.settled(bench.loadgen, spec.stream, spec.replicas);
   if (typeof after === 'string') {
     run.fail('cluster-current', `meta leader agreed, all peers and stream replicas current within 60 s: ${after}`);

@@ -47,6 +47,7 @@ async function leaderPodDeleted(run: ScenarioRun, b: Bench): Promise<void> {
   } else {
     run.fail('stream-leader-reelected', `no other stream leader than ${old} within 60 s of deleting its pod`);
   }
+  // Health needs the replacement pod, not the one still in lame duck: wait for it first (healthy() judges).
   await b.servers.waitReplaced(old, uid, b.settings.healthTimeoutSeconds);
   run.healthyS = await healthy(run, b, t0);
 }
