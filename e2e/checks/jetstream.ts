@@ -4,6 +4,7 @@
  * object-store round trips return what was put.
  */
 import { Ctx } from './deployment';
+import { K8sObject } from './support/manifests';
 import { boxShell, kubectl, nats } from './support/kube';
 import { lastLines, parseJson, token } from './support/text';
 
@@ -11,10 +12,17 @@ import { lastLines, parseJson, token } from './support/text';
 export const SEED_STREAM = 'MY_STREAM';
 export const SEED_CONSUMER = 'MY_CONSUMER';
 export const KV_BUCKET = 'VERIFY_KV';
+/** The label (selector syntax) of the apply Job, its pods and its definitions ConfigMap. */
+export const JETSTREAM_COMPONENT = 'app.kubernetes.io/component=jetstream';
+
+function isJetStreamObject(o: K8sObject): boolean {
+  const [label, value] = JETSTREAM_COMPONENT.split('=');
+  return o.metadata.labels?.[label] === value;
+}
 
 export async function checkApplyJob(c: Ctx): Promise<void> {
   const { d, r } = c;
-  const jobs = d.manifests.ofKind('Job').map((j) => j.metadata.name);
+  const jobs = d.manifests.ofKind('Job').filter(isJetStreamObject).map((j) => j.metadata.name);
   if (jobs.length === 0) {
     r.skip(`no JetStream apply Job in ${d.dir}`);
     return;
@@ -33,14 +41,13 @@ export async function checkApplyJob(c: Ctx): Promise<void> {
 
 interface StreamInfo {
   config: { [key: string]: unknown };
-  state: { messages: number };
   cluster?: { leader?: string; replicas?: Array<{ name: string; current?: boolean }> };
 }
 
 /** Each stream and consumer the apply Job's ConfigMap declares has exactly that configuration on the server. */
 export async function checkDeclarations(c: Ctx): Promise<void> {
   const { d, r } = c;
-  const definitions = d.manifests.find('ConfigMap', (cm) => cm.metadata.labels?.['app.kubernetes.io/component'] === 'jetstream');
+  const definitions = d.manifests.find('ConfigMap', isJetStreamObject);
   for (const [key, text] of Object.entries<string>(definitions?.data ?? {})) {
     const m = /^(stream|consumer)\.([^.]+)(?:\.(.+))?\.json$/.exec(key);
     if (!m) continue;
@@ -111,7 +118,7 @@ async function checkReplicas(c: Ctx, stream: string): Promise<void> {
   const info = parseJson<StreamInfo>((await nats(d.ns, d.box, ['stream', 'info', stream, '--json'])).stdout);
   const replicas = info?.cluster?.replicas ?? [];
   const text = `leader=${info?.cluster?.leader} replicas=${replicas.map((x) => `${x.name}:current=${x.current}`).join(',')}`;
-  r.check(replicas.filter((x) => x.current).length === d.replicas - 1, `R${d.replicas} stream ${stream}: ${text}`, `R${d.replicas} stream ${stream}: ${text}`);
+  r.check(replicas.filter((x) => x.current).length === d.replicas - 1, `R${d.replicas} stream ${stream}: ${text}`);
 }
 
 /** KV put/get; returns the value put, which must survive the restart in the persistence checks. */

@@ -43,8 +43,9 @@ export async function checkRoutesAndMetaLeader(c: Ctx): Promise<void> {
   if (d.replicas < 2) return;
   const leaders: string[] = [];
   for (const [n, pod] of serverPods(d).entries()) {
-    const jsz = parseJson<{ meta_cluster?: { leader?: string } }>(await serverMonitor(c, n, '/jsz'));
-    const routez = parseJson<{ routes?: Array<{ remote_name?: string }> }>(await serverMonitor(c, n, '/routez'));
+    const [jszBody, routezBody] = await serverMonitor(c, n, ['/jsz', '/routez']);
+    const jsz = parseJson<{ meta_cluster?: { leader?: string } }>(jszBody);
+    const routez = parseJson<{ routes?: Array<{ remote_name?: string }> }>(routezBody);
     if (jsz?.meta_cluster?.leader) leaders.push(jsz.meta_cluster.leader);
     const peers = new Set((routez?.routes ?? []).map((route) => route.remote_name)).size;
     r.check(peers >= d.replicas - 1, `${pod} routes to ${peers} peer(s)${d.monitorTls ? ' (cluster TLS configured)' : ''}`,
@@ -55,12 +56,17 @@ export async function checkRoutesAndMetaLeader(c: Ctx): Promise<void> {
     `JetStream meta leader elected: ${unique[0]} (all ${d.replicas} servers agree)`, `JetStream meta leader: '${leaders.join(' ')}'`);
 }
 
-/** One server's monitoring endpoint: from nats-box through the headless Service, or its pod port-forwarded. */
-async function serverMonitor(c: Ctx, n: number, endpoint: string): Promise<string> {
+/** One server's monitoring endpoints: from nats-box through the headless Service, or its pod port-forwarded. */
+async function serverMonitor(c: Ctx, n: number, endpoints: string[]): Promise<string[]> {
   const { d } = c;
-  if (!d.monitorTls) return (await boxExec(d.ns, d.box, ['wget', '-qO-', `http://${podHost(d, n)}:8222${endpoint}`])).stdout;
+  const bodies: string[] = [];
+  if (!d.monitorTls) {
+    for (const e of endpoints) bodies.push((await boxExec(d.ns, d.box, ['wget', '-qO-', `http://${podHost(d, n)}:8222${e}`])).stdout);
+    return bodies;
+  }
   const port = await c.forwards.open(d.ns, `pod/${d.sts}-${n}`, 8222);
-  return httpsGet(c, port, endpoint);
+  for (const e of endpoints) bodies.push(await httpsGet(c, port, e));
+  return bodies;
 }
 
 async function httpsGet(c: Ctx, port: number, endpoint: string): Promise<string> {
@@ -89,7 +95,7 @@ export async function checkServerInfo(c: Ctx, admin: AdminUser | undefined): Pro
     const password = Buffer.from(secret.stdout, 'base64').toString();
     const list = await boxExec(d.ns, d.box, ['env', `NATS_USER=${admin.user}`, `NATS_PASSWORD=${password}`, 'nats', 'server', 'list']);
     const servers = list.stdout.split('\n').filter((l) => l.includes(`${d.sts}-`)).length;
-    r.check(list.code === 0, `nats server list as system user ${admin.user}: ${servers} server line(s)`,
+    r.check(list.code === 0 && servers === d.replicas, `nats server list as system user ${admin.user}: ${servers} server line(s)`,
       `nats server list as ${admin.user}: ${lastLines(list.stdout + list.stderr, 2)}`);
   } else {
     r.check(infoOut.includes('system privileges'),

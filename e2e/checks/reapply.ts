@@ -3,7 +3,7 @@
  * runs, and the seed's stream and consumer keep their configuration.
  */
 import { Ctx } from './deployment';
-import { SEED_CONSUMER, SEED_STREAM } from './jetstream';
+import { JETSTREAM_COMPONENT, SEED_CONSUMER, SEED_STREAM } from './jetstream';
 import { kubectl, kubectlJson, nats, sleep } from './support/kube';
 import { parseJson } from './support/text';
 
@@ -43,7 +43,7 @@ async function state(c: Ctx): Promise<string[]> {
   lines.push(`namespace rv=${ns.metadata.resourceVersion}`);
   const jobs = await kubectlJson<ObjectList>(['-n', d.ns, 'get', 'jobs']);
   lines.push(...jobs.items.map((j) => `job ${j.metadata.name} uid=${j.metadata.uid}`));
-  const jobPods = await kubectlJson<ObjectList>(['-n', d.ns, 'get', 'pods', '-l', 'app.kubernetes.io/component=jetstream']);
+  const jobPods = await kubectlJson<ObjectList>(['-n', d.ns, 'get', 'pods', '-l', JETSTREAM_COMPONENT]);
   lines.push(`job pods: ${jobPods.items.length}`);
   for (const args of [['stream', 'info', SEED_STREAM, '--json'], ['consumer', 'info', SEED_STREAM, SEED_CONSUMER, '--json']]) {
     const info = parseJson<{ config: object }>((await nats(d.ns, d.box, args)).stdout);
