@@ -3,8 +3,8 @@
 # Always tears down; fails if any step, a daemon, or the egress guard check fails.
 #   E2E_DIST_DIRS="d1 d2"  manifest directories to test one after another (default: synthesize dist/ (1 replica),
 #                          a 3-replica cluster in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
-#   E2E_TEST=verify        per directory: verify (e2e/verify.sh, the seed's checks; default) or dist-test
-#   E2E_SKIP_PROD=1        skip the production variant (e2e/verify/prod.sh: TLS, users, accounts in nats-prod)
+#   E2E_TEST=verify        per directory: verify (e2e/checks/verify.ts, the seed's checks; default) or dist-test
+#   E2E_SKIP_PROD=1        skip the production variant (e2e/checks/prod.ts: TLS, users, accounts in nats-prod)
 #   E2E_SKIP_FAULTS=1      skip the fault suite (e2e/faults.sh: s1-s6 with a load generator, ~10 min)
 #   E2E_SKIP_DIST=1        skip the library manifests
 #   E2E_BUILD_TIMEOUT=N    seconds for build.sh (default 3600; a cold build takes ~20-30 min on 2 cores)
@@ -13,6 +13,9 @@ set -uo pipefail
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/lib/common.sh"
 T0=$(date +%s)
+# The TypeScript suites (e2e/checks/). ts-node and its tsconfig by path: `node -r` looks for both from the working
+# directory, which stays the caller's (E2E_DIST_DIRS may be relative to it).
+TS_NODE=(env TS_NODE_PROJECT="$REPO_DIR/tsconfig.json" node -r "$REPO_DIR/node_modules/ts-node/register/transpile-only")
 if [ -n "${E2E_BUILD_BUDGET:-}" ] && ! [ -f "$CACHE/k8s-$K8S_VERSION/stamp" ] && [ "$E2E_BUILD_BUDGET" -lt 2400 ]; then
   echo "SKIP  e2e: Kubernetes $K8S_VERSION not cached and E2E_BUILD_BUDGET=${E2E_BUILD_BUDGET}s < 2400s (cold build)"; exit 0
 fi
@@ -40,12 +43,12 @@ if timeout 600 "$D/up.sh"; then
         kc delete ns "${NATS_NAMESPACE:-nats}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
         timeout 900 "$D/dist-test.sh" "${files[@]}" || { rc=1; break; }
       else
-        VERIFY_LOAD_IMAGES=1 VERIFY_RECYCLE_PVS=1 timeout 900 "$D/verify.sh" "$dir" || { rc=1; break; }
+        VERIFY_LOAD_IMAGES=1 VERIFY_RECYCLE_PVS=1 VERIFY_RESULTS=1 timeout 900 "${TS_NODE[@]}" "$D/checks/verify.ts" "$dir" || { rc=1; break; }
       fi
     done
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_PROD:-}" ]; then
       echo "==== production variant"
-      VERIFY_RECYCLE_PVS=1 timeout 900 "$D/verify/prod.sh" || rc=1
+      VERIFY_RECYCLE_PVS=1 VERIFY_RESULTS=1 timeout 900 "${TS_NODE[@]}" "$D/checks/prod.ts" || rc=1
     fi
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_FAULTS:-}" ]; then
       echo "==== fault suite (e2e/faults.sh)"

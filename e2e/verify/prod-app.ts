@@ -1,6 +1,6 @@
 // A production-style deployment for the e2e checks of issue 5: 3 replicas, TLS on client, routes and monitoring
 // from existing Secrets, users and accounts with passwords from a Secret, NetworkPolicy, and the seed's stream and
-// consumer applied by the Job as natsBoxUser. Synthesized by e2e/verify/prod.sh:
+// consumer applied by the Job as natsBoxUser. Synthesized by e2e/checks/prod.ts:
 //   CDK8S_OUTDIR=/tmp/dist-prod NATS_NAMESPACE=nats-prod node -r ts-node/register/transpile-only e2e/verify/prod-app.ts
 import { App, Chart } from 'cdk8s';
 import { DeliverPolicy, JetStream, NatsChart, SecurityProfile, StorageType, Stream } from '../../lib';
@@ -20,7 +20,7 @@ const chart = new NatsChart(app, 'nats', {
     { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
   ],
   natsBoxUser: 'app',
-  clientNamespaces: [`${namespace}-clients`],    // e2e/verify/netpol.sh probes from these two as well
+  clientNamespaces: [`${namespace}-clients`],    // e2e/checks/netpol.ts probes from these two as well
   monitoringNamespace: `${namespace}-monitoring`,
 });
 const streams = new Chart(app, 'streams', { namespace, disableResourceNameHashes: true });
