@@ -3,7 +3,7 @@
 // consumer applied by the Job as natsBoxUser. Synthesized by e2e/checks/prod.ts:
 //   CDK8S_OUTDIR=/tmp/dist-prod NATS_NAMESPACE=nats-prod node -r ts-node/register/transpile-only e2e/verify/prod-app.ts
 import { App, Chart } from 'cdk8s';
-import { DeliverPolicy, JetStream, NatsChart, SecurityProfile, StorageType, Stream } from '../../lib';
+import { DeliverPolicy, JetStream, NatsChart, SecurityProfile, StorageType } from '../../lib';
 
 const namespace = process.env.NATS_NAMESPACE ?? 'nats-prod';
 const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist-prod' });
@@ -25,8 +25,8 @@ const chart = new NatsChart(app, 'nats', {
 });
 const streams = new Chart(app, 'streams', { namespace, disableResourceNameHashes: true });
 const jetStream = new JetStream(streams, 'JetStream', { nats: chart.nats });
-const myStream = new Stream(jetStream, 'MyStream', {
-  jetStream, name: 'MY_STREAM', subjects: ['events.>'], storage: StorageType.FILE, replicas: 3,
+const myStream = jetStream.addStream('MyStream', {
+  name: 'MY_STREAM', subjects: ['events.>'], storage: StorageType.FILE, replicas: 3,
 });
 myStream.addConsumer('MyConsumer', { durableName: 'MY_CONSUMER', filterSubjects: ['events.user.>'], deliverPolicy: DeliverPolicy.ALL });
 app.synth();

@@ -48,7 +48,7 @@ export function recordRun(file: string, run: RunInfo, rows: readonly Row[]): voi
   const header = [
     '# Fault suite results',
     '',
-    `Written by the fault suite (\`e2e/checks/faults/suite.ts\`) when run with \`E2E_RESULTS=1\` (\`npm run e2e\` or ` +
+    'Written by the fault suite (`e2e/checks/faults/suite.ts`) when run with `E2E_RESULTS=1` (`npm run e2e` or ' +
       `\`e2e/faults.sh\`): the last ${RUNS_KEPT} runs, newest first. What the columns measure: \`e2e/faults/README.md\`.`,
   ].join('\n');
   const sections = [section(run, rows), ...earlier].slice(0, RUNS_KEPT);
