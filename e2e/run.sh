@@ -52,7 +52,7 @@ if timeout 600 "$D/up.sh"; then
     fi
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_FAULTS:-}" ]; then
       echo "==== fault suite (e2e/faults.sh)"
-      FAULTS_TIMEOUT=2400 "$D/faults.sh" || rc=1
+      E2E_RESULTS=1 FAULTS_TIMEOUT=2400 "$D/faults.sh" || rc=1
     fi
   fi
   daemons_alive || rc=1

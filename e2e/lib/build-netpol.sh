@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds $BIN/netpol: e2e/lib/netpol/main.go around the controller of sigs.k8s.io/kube-network-policies (the SIG
 # Network NetworkPolicy implementation: nftables + nfqueue). The CNI bridge does not enforce NetworkPolicy; with this
-# running, the production variant's policy is tested for real (e2e/verify/netpol.sh).
+# running, the production variant's policy is tested for real (e2e/checks/netpol.ts).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 SRC=$E2E_DIR/lib/netpol/main.go
