@@ -1,7 +1,8 @@
 // TLS and authentication, proven on a real nats-server run like its pod (netns + chroot, Secrets mounted
 // and injected as the kubelet would): plaintext and anonymous clients are refused, the right credentials
 // (passwords and nkeys) work, permissions hold, monitoring answers over HTTPS, and no password reaches a ConfigMap.
-import { mkdtempSync, rmSync } from 'fs';
+import { X509Certificate } from 'crypto';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -55,6 +56,8 @@ beforeAll(async () => {
   await cluster.start();
   await cluster.waitFor('the server to pass its startup probe over HTTPS', 30_000, async () =>
     ((await cluster.httpGet('nats-0', 8222, '/healthz', 'https')).status === 200 ? true : undefined));
+  await cluster.waitFor('the config reloader to watch the files', 30_000, async () =>
+    (cluster.logOf('nats-0/reloader').includes('Live, ready to kick') ? true : undefined));
 }, 90_000);
 
 afterAll(async () => {
@@ -128,11 +131,73 @@ test('monitoring answers over HTTPS only', async () => {
   expect(await cluster.httpGet('nats-0', 8222, '/varz', 'http')).toEqual({ status: 400, body: 'Client sent an HTTP request to an HTTPS server.\n' });
 });
 
-test('no password appears in any ConfigMap; the pod gets them from the Secret', () => {
+test('no password appears in any ConfigMap or environment: the auth sidecar renders them from the mounted Secret', () => {
   const configMaps = JSON.stringify(manifest.filter((o) => o.kind === 'ConfigMap'));
   for (const password of Object.values(PASSWORDS)) {
     expect(configMaps).not.toContain(password);
   }
-  const env = find(manifest, 'StatefulSet').spec.template.spec.containers[0].env;
-  expect(env).toContainEqual({ name: 'NATS_PASSWORD_ALICE', valueFrom: { secretKeyRef: { name: 'nats-users', key: 'alice' } } });
+  const spec = find(manifest, 'StatefulSet').spec.template.spec;
+  expect(JSON.stringify(spec.containers.map((c: any) => c.env ?? []))).not.toContain('NATS_PASSWORD');
+  expect(spec.volumes).toContainEqual({ name: 'passwords-0', secret: { secretName: 'nats-users' } });
+  // In the running pod: the variables sit in the memory-backed emptyDir the server includes.
+  expect(readFileSync(cluster.pathIn('nats-0', '/etc/nats-auth/auth.conf'), 'utf8')).toContain(`NATS_PASSWORD_ALICE: "${PASSWORDS.alice}"`);
 });
+
+describe('changes reach the running server through the config reloader, without a restart', () => {
+  const serverPid = () => Number(readFileSync(cluster.pathIn('nats-0', '/var/run/nats/nats.pid'), 'utf8'));
+  /** Replaces a mounted file the way the kubelet does: a new file renamed over the old one. */
+  const replace = (path: string, content: string) => {
+    const file = cluster.pathIn('nats-0', path);
+    writeFileSync(`${file}.new`, content, { mode: 0o444 });
+    renameSync(`${file}.new`, file);
+  };
+  const connects = async (user: string, password: string) =>
+    (await natsAs([...withCert, '--user', user, '--password', password, 'server', 'check', 'connection'])).code === 0;
+
+  test('a rotated password: the new one works and the old one is refused', async () => {
+    const pid = serverPid();
+    replace('/etc/nats-secrets/nats-users/admin', 'admin-Rotated-9');
+    await cluster.waitFor('admin to sign in with the new password', 30_000, async () => ((await connects('admin', 'admin-Rotated-9')) ? true : undefined));
+    expect(await connects('admin', PASSWORDS.admin)).toBe(false);
+    expect(serverPid()).toBe(pid);
+    expect(cluster.isRunning('nats-0')).toBe(true);
+  });
+
+  test('a new user, in the ConfigMap and as a new key of the mounted Secret', async () => {
+    const pid = serverPid();
+    const newChart = Testing.chart();
+    new Nats(newChart, 'nats', { ...props, users: [...props.users!, { name: 'dave', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'dave' }] });
+    const newManifest = synth(newChart);
+    // A reloadable change: the pod template, and so its checksum, stays as it was.
+    expect(find(newManifest, 'StatefulSet').spec.template).toEqual(find(manifest, 'StatefulSet').spec.template);
+    const data = newManifest.find((o: any) => o.kind === 'ConfigMap' && o.data['nats.conf']).data;
+    replace('/etc/nats-secrets/nats-users/dave', 'dave-Secret-4');
+    replace('/etc/nats-config/auth.map', data['auth.map']);
+    replace('/etc/nats-config/nats.conf', data['nats.conf']);
+    await cluster.waitFor('dave to sign in', 30_000, async () => ((await connects('dave', 'dave-Secret-4')) ? true : undefined));
+    expect(await connects('dave', 'wrong')).toBe(false);
+    expect(serverPid()).toBe(pid);
+  });
+
+  test('a renewed certificate from the same CA is presented', async () => {
+    const pid = serverPid();
+    const serial = async () => JSON.parse((await runIn('nats-0', [process.execPath, '-e', PEER_SERIAL])).stdout).serial as string;
+    const before = await serial();
+    const renewed = ca.issue('nats-renewed', ['nats', 'nats.default.svc', '*.nats-headless', 'localhost'], ['127.0.0.1']);
+    replace('/etc/nats-certs/server/tls.key', renewed.key);
+    replace('/etc/nats-certs/server/tls.crt', renewed.crt);
+    const after = await cluster.waitFor('the renewed certificate on the HTTPS monitoring port', 30_000, async () => {
+      const now = await serial();
+      return now !== before ? now : undefined;
+    });
+    expect(after).toBe(new X509Certificate(renewed.crt).serialNumber);
+    expect(await connects('alice', PASSWORDS.alice)).toBe(true);
+    expect(serverPid()).toBe(pid);
+  });
+});
+
+/** The serial of the certificate the server presents on its HTTPS monitoring port. */
+const PEER_SERIAL = `
+const s = require('tls').connect({ host: '127.0.0.1', port: 8222, rejectUnauthorized: false }, () => {
+  process.stdout.write(JSON.stringify({ serial: s.getPeerCertificate().serialNumber })); s.end();
+});`;

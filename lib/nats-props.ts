@@ -162,6 +162,28 @@ export interface NatsProps extends NatsSecurityProps {
   /** Full nats-box image reference with a tag or digest; overrides `registry` for this image. @default - natsio/nats-box:0.19.7 */
   readonly natsBoxImage?: string;
 
+  /**
+   * Run nats-io's config reloader beside each server: it watches nats.conf, the TLS files and the password variables,
+   * and has the server reload them in place (a renewed certificate, a rotated password, a new user or permission).
+   * Only changes the server cannot reload (ports, the cluster block, JetStream store limits; see lib/config/reload.ts)
+   * roll the pods. Without it every config change rolls them.
+   *
+   * @default - true when TLS or users are in use
+   */
+  readonly configReloader?: boolean;
+
+  /** Full config reloader image reference; overrides `registry` for this image. @default - natsio/nats-server-config-reloader:0.22.4 */
+  readonly configReloaderImage?: string;
+
+  /** @default '10m' */
+  readonly configReloaderCpuRequest?: string;
+
+  /** @default '16Mi' */
+  readonly configReloaderMemoryRequest?: string;
+
+  /** @default '64Mi' */
+  readonly configReloaderMemoryLimit?: string;
+
   /** Names of Secrets used to pull the images. @default - none */
   readonly imagePullSecrets?: string[];
 

@@ -238,6 +238,8 @@ size('storage below 1Gi', { storageSize: '500Mi' }, 'storageSize must be at leas
 size('memory limit below request', { memoryLimit: '128Mi' }, 'memoryLimit must be at least memoryRequest ("256Mi"), got "128Mi"');
 size('cpu limit below request', { cpuLimit: '50m' }, 'cpuLimit must be at least cpuRequest ("100m"), got "50m"');
 size('maxPayload above 64Mi', { maxPayload: '100Mi' }, 'maxPayload must be from 1 byte to 64Mi');
+size('reloader image with the reloader off', { configReloader: false, configReloaderImage: 'x/reloader:1' }, 'configReloaderImage is set but the config reloader is off: set configReloader to true, or remove configReloaderImage');
+size('reloader memory limit below request', { configReloader: true, configReloaderMemoryLimit: '8Mi' }, 'configReloaderMemoryLimit must be at least configReloaderMemoryRequest ("16Mi"), got "8Mi"');
 size('runAsUser 0 (root)', { runAsUser: 0 }, 'runAsUser must be a non-root id from 1 to 2147483647, got 0');
 
 // 7. The app's variables
@@ -268,6 +270,8 @@ prop('certManagerIssuerKind: "clusterissuer"', { ...tls, tlsSecretName: undefine
 prop('lameDuckDuration: "30s"', { lameDuckDuration: '30s' }, 'lameDuckDuration must be a Duration, such as Duration.seconds(30), got "30s"');
 prop('lameDuckDuration: 30', { lameDuckDuration: 30 }, 'lameDuckDuration must be a Duration, such as Duration.seconds(30), got 30');
 prop('lameDuckGracePeriod: {seconds: 10}', { lameDuckGracePeriod: { seconds: 10 } }, 'lameDuckGracePeriod must be a Duration, such as Duration.seconds(30), got {"seconds":10}');
+prop('configReloader: "true"', { configReloader: 'true' }, 'configReloader must be true or false, got "true"');
+image('reloader image latest', { configReloader: true, configReloaderImage: 'natsio/nats-server-config-reloader:latest' }, 'configReloaderImage must name a fixed tag or digest');
 prop('replicas: "3"', { replicas: '3' }, 'replicas must be a whole number, got "3"');
 prop('clientPort: "4222"', { clientPort: '4222' }, 'clientPort must be a whole number, got "4222"');
 prop('natsBox: "false"', { natsBox: 'false' }, 'natsBox must be true or false, got "false"');

@@ -4,10 +4,21 @@
 // namespaces are joined by veth pairs to a bridge that lives in one more namespace of ours, and the
 // addresses (10.250.0.0/24) exist only inside those namespaces. Needs root and iproute2.
 import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'fs';
+import {
+  chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { natsCli, natsServer } from './tools';
+import { natsCli, natsReloader, natsServer } from './tools';
+
+/** A container of a pod besides the server: its command and environment. */
+export interface Container {
+  readonly name: string;
+  readonly command: string[];
+  readonly env: { [name: string]: string };
+  /** For a native sidecar: the file its startup probe waits for (`test -f`); the server starts after it. */
+  readonly startupFile?: string;
+}
 
 /** One pod as the kubelet would run it, derived from the manifest. */
 export interface Pod {
@@ -15,9 +26,14 @@ export interface Pod {
   /** `<pod>.<serviceName>`: the name the headless Service gives the pod, e.g. `nats-0.nats-headless`. */
   readonly hostname: string;
   readonly ip: string;
+  /** The server container (the first). */
   readonly command: string[];
   readonly env: { [name: string]: string };
-  /** Read-only files (ConfigMap mounts): path in the pod -> content. */
+  /** Native sidecars (init containers that keep running), each started before the server. */
+  readonly sidecars: Container[];
+  /** The other containers, started after the server (the config reloader). */
+  readonly containers: Container[];
+  /** Read-only files (ConfigMap and Secret mounts of every container): path in the pod -> content. */
   readonly files: { [path: string]: string };
   /** Writable directories (emptyDir and volume-claim mounts). */
   readonly volumes: string[];
@@ -49,30 +65,36 @@ export function podsOf(manifest: any[], secrets: Secrets = {}): Pod[] {
   if (sets.length !== 1) throw new Error(`expected one StatefulSet, found ${sets.length}`);
   const set = sets[0];
   const spec = set.spec.template.spec;
-  if (spec.initContainers?.length || spec.containers.length !== 1) throw new Error('podsOf supports exactly one container and no init containers');
-  const container = spec.containers[0];
+  const init = spec.initContainers ?? [];
+  if (init.some((c: any) => c.restartPolicy !== 'Always')) throw new Error('podsOf supports native sidecars only among the init containers');
+  const [container, ...others] = spec.containers;
   const security = { ...spec.securityContext, ...container.securityContext };
   const claims = new Set((set.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name));
   return Array.from({ length: set.spec.replicas }, (_, i) => {
     const name = `${set.metadata.name}-${i}`;
     const ip = `${SUBNET}.${10 + i}`;
-    const env: { [name: string]: string } = {};
-    for (const e of container.env ?? []) {
-      if (e.value !== undefined) {
-        // The kubelet expands $(VAR) from variables defined earlier in the list.
-        env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m: string, v: string) => env[v] ?? m);
-      } else if (e.valueFrom?.secretKeyRef) {
-        env[e.name] = secret(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
-      } else {
-        const field = e.valueFrom?.fieldRef?.fieldPath;
-        const fields: { [path: string]: string } = { 'metadata.name': name, 'metadata.namespace': NAMESPACE, 'status.podIP': ip };
-        if (!(field in fields)) throw new Error(`podsOf cannot resolve env ${e.name}: ${JSON.stringify(e.valueFrom)}`);
-        env[e.name] = fields[field];
+    const envOf = (c: any) => {
+      const env: { [name: string]: string } = {};
+      for (const e of c.env ?? []) {
+        if (e.value !== undefined) {
+          // The kubelet expands $(VAR) from variables defined earlier in the list.
+          env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m: string, v: string) => env[v] ?? m);
+        } else if (e.valueFrom?.secretKeyRef) {
+          env[e.name] = secret(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+        } else {
+          const field = e.valueFrom?.fieldRef?.fieldPath;
+          const fields: { [path: string]: string } = { 'metadata.name': name, 'metadata.namespace': NAMESPACE, 'status.podIP': ip };
+          if (!(field in fields)) throw new Error(`podsOf cannot resolve env ${e.name}: ${JSON.stringify(e.valueFrom)}`);
+          env[e.name] = fields[field];
+        }
       }
-    }
+      return env;
+    };
+    const env = envOf(container);
     const files: { [path: string]: string } = {};
     const volumes: string[] = [];
-    for (const mount of container.volumeMounts ?? []) {
+    const mounts = [container, ...init, ...others].flatMap((c: any) => c.volumeMounts ?? []);
+    for (const mount of mounts) {
       const volume = (spec.volumes ?? []).find((v: any) => v.name === mount.name);
       if (volume?.configMap) {
         const map = manifest.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
@@ -82,13 +104,22 @@ export function podsOf(manifest: any[], secrets: Secrets = {}): Pod[] {
         const items = volume.secret.items ?? Object.keys(secrets[volume.secret.secretName] ?? {}).map((key) => ({ key, path: key }));
         for (const item of items) files[`${mount.mountPath}/${item.path}`] = secret(volume.secret.secretName, item.key);
       } else if (volume?.emptyDir || (!volume && claims.has(mount.name))) {
-        volumes.push(mount.mountPath);
+        if (!volumes.includes(mount.mountPath)) volumes.push(mount.mountPath);
       } else {
         throw new Error(`podsOf does not support volume ${mount.name}: ${JSON.stringify(volume)}`);
       }
     }
+    const other = (c: any): Container => {
+      const probe = c.startupProbe?.exec?.command;
+      return {
+        name: c.name, command: [...(c.command ?? []), ...(c.args ?? [])], env: envOf(c),
+        startupFile: probe?.[0] === 'test' && probe?.[1] === '-f' ? probe[2] : undefined,
+      };
+    };
     return {
       name, ip, env, files, volumes,
+      sidecars: init.map(other),
+      containers: others.map(other),
       hostname: `${name}.${set.spec.serviceName}`,
       command: [...(container.command ?? []), ...(container.args ?? [])],
       uid: security.runAsUser ?? 0,
@@ -123,7 +154,9 @@ req.on('error', (e) => { process.stderr.write(String(e)); process.exitCode = 1; 
 
 /** A set of pods running as nats-server processes. Construct, then `start()`; always `destroy()`. */
 export class PodCluster {
-  private readonly servers = new Map<string, { child: ChildProcess; exited: Promise<void>; log: string }>();
+  private readonly servers = new Map<string, Process>();
+  /** The sidecars and other containers, by `<pod>/<container>`. */
+  private readonly helpers = new Map<string, Process>();
   private locked = false;
 
   /** @param client how the nats CLI reaches the pod's own server (TLS clusters pass a tls:// URL and a CA) */
@@ -143,7 +176,7 @@ export class PodCluster {
     await cleanLeftovers(this.pods.map((p) => p.name));
     mkdirSync(join(STATE, 'home'), { recursive: true, mode: 0o700 });
     this.network();
-    for (const pod of this.pods) this.spawn(pod);
+    for (const pod of this.pods) await this.spawn(pod);
   }
 
   /** A bridge in our switch namespace; each pod namespace gets eth0, a veth into that bridge. */
@@ -164,12 +197,14 @@ export class PodCluster {
   }
 
   /**
-   * Builds the pod's root and starts its command there as the pod's user. The root holds the pod's
-   * mounts at their paths (ConfigMap files read-only, volumes owned by the pod's user; everything else
-   * is root's, so as read-only as the pod's filesystem), /etc/hosts answering what cluster DNS would,
-   * and the server binary where the image has it.
+   * Builds the pod's root and starts its containers there as the pod's user: the native sidecars first, each until
+   * its startup file exists, then the server, then the others. The root holds the pod's mounts at their paths
+   * (ConfigMap and Secret files read-only, volumes owned by the pod's user; everything else is root's, so as
+   * read-only as the pod's filesystem), /etc/hosts answering what cluster DNS would, and the binaries where the
+   * images have them: nats-server, the config reloader, and a static busybox for the sidecars' shell scripts.
+   * All containers share the host's process namespace here, as the pod shares one (shareProcessNamespace).
    */
-  private spawn(pod: Pod): void {
+  private async spawn(pod: Pod): Promise<void> {
     const root = join(STATE, pod.name);
     const put = (path: string, content: string, mode = 0o444) => {
       mkdirSync(dirname(join(root, path)), { recursive: true, mode: 0o755 });
@@ -187,21 +222,26 @@ export class PodCluster {
       mkdirSync(join(root, dir), { recursive: true, mode: 0o775 });
       chownSync(join(root, dir), pod.uid, pod.gid);
     }
-    mkdirSync(join(root, 'usr/local/bin'), { recursive: true, mode: 0o755 });
-    copyFileSync(natsServer(), join(root, 'usr/local/bin/nats-server'));
-    chmodSync(join(root, 'usr/local/bin/nats-server'), 0o755);
+    const install = (source: string, path: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true, mode: 0o755 });
+      copyFileSync(source, join(root, path));
+      chmodSync(join(root, path), 0o755);
+    };
+    install(natsServer(), 'usr/local/bin/nats-server');
+    install(natsReloader(), 'usr/local/bin/nats-server-config-reloader');
+    install(BUSYBOX, 'bin/busybox');
+    // The runtime gives every container a /dev/null; scripts redirect to it.
+    mkdirSync(join(root, 'dev'), { recursive: true, mode: 0o755 });
+    if (spawnSync('mknod', ['-m', '666', join(root, 'dev/null'), 'c', '1', '3']).status !== 0) throw new Error(`mknod ${root}/dev/null failed`);
+    for (const applet of ['sh', 'sed', 'grep', 'sleep', 'cat', 'mv', 'tr', 'test']) symlinkSync('busybox', join(root, 'bin', applet));
 
-    const log = join(STATE, `${pod.name}.log`);
-    const fd = openSync(log, 'w');
-    // `ip netns exec` and `chroot` both exec, so the child's pid is the server's pid.
-    const child = spawn('ip', ['netns', 'exec', pod.name, 'chroot', `--userspec=${pod.uid}:${pod.gid}`, root, ...pod.command],
-      { env: { PATH, ...pod.env }, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', (e) => (writeFileSync(log, `spawn failed: ${e.message}\n`, { flag: 'a' }), resolve()));
-    });
-    this.servers.set(pod.name, { child, exited, log });
+    for (const sidecar of pod.sidecars) {
+      this.helpers.set(`${pod.name}/${sidecar.name}`, run(pod, `${pod.name}-${sidecar.name}`, sidecar.command, sidecar.env));
+      const startup = sidecar.startupFile;
+      if (startup) await this.waitFor(`${pod.name}/${sidecar.name} startup (${startup})`, 10_000, async () => (existsSync(join(root, startup)) ? true : undefined));
+    }
+    this.servers.set(pod.name, run(pod, pod.name, pod.command, pod.env));
+    for (const c of pod.containers) this.helpers.set(`${pod.name}/${c.name}`, run(pod, `${pod.name}-${c.name}`, c.command, c.env));
   }
 
   /** Runs a command in the pod's network namespace and root, as its user with its env (`kubectl exec`). */
@@ -239,6 +279,12 @@ export class PodCluster {
     await withTimeout(server.exited, 10_000, `${pod} did not exit after SIGKILL`);
   }
 
+  /** What a sidecar or other container (`<pod>/<container>`) has printed so far. */
+  public logOf(container: string): string {
+    const p = this.helpers.get(container);
+    return p && existsSync(p.log) ? readFileSync(p.log, 'utf8') : '';
+  }
+
   /** Where a path inside the pod's root lives on this machine. */
   public pathIn(pod: string, path: string): string {
     return join(STATE, this.pod(pod).name, path);
@@ -246,10 +292,10 @@ export class PodCluster {
 
   /** Every server's errors and last lines, for failure messages. */
   public logs(lines = 20): string {
-    return `${LOGS}\n` + [...this.servers.entries()].map(([name, s]) => {
+    return `${LOGS}\n` + [...this.servers.entries(), ...this.helpers.entries()].map(([name, s]) => {
       const all = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n') : ['(no log)'];
       const errors = all.slice(0, -lines).filter((l) => /\[(ERR|FTL)\]/.test(l)).slice(-10);
-      const state = this.isRunning(name) ? 'running' : `exited (${s.child.exitCode ?? s.child.signalCode})`;
+      const state = s.child.exitCode === null && s.child.signalCode === null ? 'running' : `exited (${s.child.exitCode ?? s.child.signalCode})`;
       return [`--- ${name} [${state}] ${s.log}`, ...errors, ...(errors.length ? ['...'] : []), ...all.slice(-lines)].join('\n');
     }).join('\n');
   }
@@ -257,11 +303,13 @@ export class PodCluster {
   /** Stops every server we started (by pid), deletes our namespaces and the pods' roots. Safe to call twice. */
   public async destroy(): Promise<void> {
     if (!this.locked) return; // another run owns the names, or we never started
-    for (const server of this.servers.values()) {
-      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    const all = [...this.servers.values(), ...this.helpers.values()];
+    for (const p of all) {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     }
-    await Promise.all([...this.servers.values()].map((s) => withTimeout(s.exited, 10_000, 'server did not exit').catch(() => undefined)));
+    await Promise.all(all.map((p) => withTimeout(p.exited, 10_000, 'process did not exit').catch(() => undefined)));
     this.servers.clear();
+    this.helpers.clear();
     await cleanLeftovers(this.pods.map((p) => p.name));
     rmSync(LOCK, { force: true });
     this.locked = false;
@@ -284,6 +332,25 @@ export class PodCluster {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+interface Process { child: ChildProcess; exited: Promise<void>; log: string }
+
+const BUSYBOX = '/bin/busybox';
+
+/** Starts one container's command in the pod's network namespace and root, as its user; output to `<STATE>/<logName>.log`. */
+function run(pod: Pod, logName: string, command: string[], env: { [name: string]: string }): Process {
+  const log = join(STATE, `${logName}.log`);
+  const fd = openSync(log, 'w');
+  // `ip netns exec` and `chroot` both exec, so the child's pid is the container's own process.
+  const child = spawn('ip', ['netns', 'exec', pod.name, 'chroot', `--userspec=${pod.uid}:${pod.gid}`, join(STATE, pod.name), ...command],
+    { env: { PATH, ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (e) => (writeFileSync(log, `spawn failed: ${e.message}\n`, { flag: 'a' }), resolve()));
+  });
+  return { child, exited, log };
 }
 
 function ip(...args: string[]): void {

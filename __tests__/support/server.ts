@@ -8,8 +8,11 @@ import { freePort, natsServer } from './tools';
 export interface RunningServer {
   readonly url: string;
   readonly monitor: string;
-  /** The store directory for `jetstream { store_dir }`. */
+  /** The store directory for `jetstream { store_dir }`; the config is `<dir>/nats.conf`. */
   readonly dir: string;
+  readonly pid: number;
+  /** What the server has logged so far. */
+  log(): string;
   varz(): Promise<any>;
   stop(): void;
 }
@@ -42,7 +45,7 @@ export async function startServer(conf: (p: { client: number; monitor: number; d
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url: `nats://127.0.0.1:${ports.client}`, monitor, dir,
+    url: `nats://127.0.0.1:${ports.client}`, monitor, dir, pid: proc.pid!, log: () => log,
     varz: () => fetch(`${monitor}/varz`).then((r) => r.json()),
     stop,
   };

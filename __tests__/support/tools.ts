@@ -18,6 +18,7 @@ function tool(name: string): string {
 
 export const natsServer = () => tool('nats-server');
 export const natsCli = () => tool('nats');
+export const natsReloader = () => tool('nats-server-config-reloader');
 
 /** Runs `nats-server -t` on a config; returns the server's verdict. */
 export function checkConfig(conf: string, serverName = 'nats-0'): { ok: boolean; output: string } {

@@ -20,7 +20,6 @@ export const EXTRA_CONFIG_KEYS: { [key: string]: ValueType | Values } = {
   trace_headers: 'boolean',
   logtime: 'boolean',
   logtime_utc: 'boolean',
-  remote_syslog: 'string',
   mappings: 'map',
   disable_sublist_cache: 'boolean',
   // Sizes in bytes: nats.conf reads `1MB` as a number only unquoted, and the renderer quotes every string.
@@ -75,7 +74,8 @@ export const REFUSED_CONFIG_KEYS: { [key: string]: string } = {
   log_file: 'the root filesystem is read-only; the servers log to stdout for kubectl logs',
   log_size_limit: 'the servers log to stdout',
   log_max_num: 'the servers log to stdout',
-  syslog: 'the pod runs no syslog daemon; use remote_syslog',
+  syslog: 'the pod runs no syslog daemon; the servers log to stdout for the cluster\'s log collector',
+  remote_syslog: 'the servers log to stdout for the cluster\'s log collector (kubectl logs)',
   prof_port: 'it opens an unauthenticated profiling endpoint',
   prof_block_rate: 'profiling is not exposed',
   proxy_protocol: 'the client Service does not speak the PROXY protocol',

@@ -5,7 +5,7 @@ import { standardLabels } from '../internal/labels';
 import { Nats } from '../nats';
 import { natsClientSetup } from '../security/client';
 import { RESTRICTED_CONTAINER, jobPod, restrictedPod } from '../internal/pod-security';
-import { SERVER_PATHS, renderServerConfig, serverEnv } from '../server/server-config';
+import { SERVER_PATHS, passwordEnv, renderServerConfig, serverEnv } from '../server/server-config';
 import { Topology } from '../server/topology';
 import { claimName, migrationName } from '../internal/names';
 import { Schema, checkProps, instanceOf } from '../internal/props';
@@ -99,7 +99,7 @@ export class NatsMigrationJob extends Construct {
               image: s.image,
               imagePullPolicy: 'IfNotPresent',
               command: ['nats-server', '--config', `${SERVER_PATHS.config}/nats.conf`],
-              env: serverEnv(s),
+              env: [...serverEnv(s), ...passwordEnv(s)],
               resources: { requests: { cpu: k8s.Quantity.fromString(s.cpuRequest), memory: mem(s.memoryRequest) } },
               volumeMounts: [
                 { name: 'script', mountPath: SERVER_PATHS.config, readOnly: true },

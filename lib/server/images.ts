@@ -4,6 +4,8 @@
  */
 export const NATS_VERSION = '2.14.10';
 export const NATS_BOX_VERSION = '0.19.7';
+/** The config reloader of nats-io/nack, the one the official chart runs. */
+export const RELOADER_VERSION = '0.22.4';
 
 /** Official image and the name it has under a mirror prefix such as `harbor.example.com/library`. */
 interface DefaultImage {
@@ -18,6 +20,11 @@ export const NATS_IMAGE: DefaultImage = {
 export const NATS_BOX_IMAGE: DefaultImage = {
   official: `natsio/nats-box:${NATS_BOX_VERSION}`,
   mirrored: `nats-box:${NATS_BOX_VERSION}`,
+};
+
+export const RELOADER_IMAGE: DefaultImage = {
+  official: `natsio/nats-server-config-reloader:${RELOADER_VERSION}`,
+  mirrored: `nats-server-config-reloader:${RELOADER_VERSION}`,
 };
 
 /** The reference for a default image, under `registry` when a mirror prefix is set. */

@@ -6,7 +6,10 @@ import * as k8s from '../internal/k8s';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/labels';
 import { RESTRICTED_CONTAINER, restrictedPod } from '../internal/pod-security';
 import { HealthCheck } from '../nats-props';
-import { SERVER_PATHS, renderServerConfig, serverEnv } from './server-config';
+import { configSidecars } from './sidecars';
+import { SERVER_PATHS, serverConfigModel, serverEnv } from './server-config';
+import { renderNatsConfig } from '../config/nats-config';
+import { restartDigest } from '../config/reload';
 import { NatsSettings } from './settings';
 import { TOPOLOGY_LABEL, topologyOf } from './topology';
 import { claimTemplateName, configMapName } from '../internal/names';
@@ -47,12 +50,20 @@ export class NatsServer extends Construct implements INatsServer {
     const labels = { ...standardLabels(s.name, COMPONENT_SERVER, s.version), [TOPOLOGY_LABEL]: topology };
     const { tls } = s.security;
 
-    this.configText = renderServerConfig(s);
+    const model = serverConfigModel(s);
+    this.configText = renderNatsConfig(model);
+    const sidecars = configSidecars(s);
+    // With the reloader, the pods roll only for what the server cannot reload (lib/config/reload.ts), and for a new
+    // auth script, which the sidecar reads at start; without it, every change to the config rolls them.
+    const sidecarText = Object.values(sidecars.configData).join('\n');
+    const checksum = s.configReloader
+      ? restartDigest(model, sidecars.configData['auth.sh'] ?? '')
+      : createHash('sha256').update(this.configText + sidecarText).digest('hex');
 
     const configMap = configMapName(s.name, topology);
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: configMap, labels },
-      data: { 'nats.conf': this.configText },
+      data: { 'nats.conf': this.configText, ...sidecars.configData },
     });
 
     const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
@@ -76,7 +87,7 @@ export class NatsServer extends Construct implements INatsServer {
     };
 
     const claimName = claimTemplateName(s.name, topology);
-    const initContainers = s.prepareVolumeOwnership ? [{
+    const prepareVolume = s.prepareVolumeOwnership ? [{
       // hostPath-style provisioners ignore fsGroup: hand the store's top directory to the server's user.
       name: 'prepare-volume',
       image: s.image,
@@ -92,7 +103,8 @@ export class NatsServer extends Construct implements INatsServer {
         // chown on a root-owned directory needs CHOWN, and chmod needs FOWNER; nothing else.
         capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
       },
-    }] : undefined;
+    }] : [];
+    const initContainers = [...prepareVolume, ...sidecars.initContainers];
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
       metadata: { name: s.name, labels },
@@ -111,11 +123,13 @@ export class NatsServer extends Construct implements INatsServer {
           metadata: {
             labels,
             // A config change rolls the pods one at a time, each waiting for the previous to catch up.
-            annotations: { 'checksum/config': createHash('sha256').update(this.configText).digest('hex') },
+            annotations: { 'checksum/config': checksum },
           },
           spec: {
             enableServiceLinks: false,
             automountServiceAccountToken: false,
+            // The reloader signals nats-server in its own container.
+            shareProcessNamespace: s.configReloader ? true : undefined,
             terminationGracePeriodSeconds: s.lameDuckGracePeriodSeconds + s.lameDuckDurationSeconds + SHUTDOWN_MARGIN_SECONDS,
             imagePullSecrets: pullSecretRefs(s.imagePullSecrets),
             securityContext: {
@@ -131,7 +145,7 @@ export class NatsServer extends Construct implements INatsServer {
               whenUnsatisfiable: 'ScheduleAnyway',
               labelSelector: { matchLabels: selector },
             }],
-            initContainers,
+            initContainers: initContainers.length > 0 ? initContainers : undefined,
             containers: [{
               name: 'nats',
               image: s.image,
@@ -150,6 +164,7 @@ export class NatsServer extends Construct implements INatsServer {
                 { name: claimName, mountPath: STORE_DIR },
                 ...(tls ? [{ name: 'tls', mountPath: CERT_DIR, readOnly: true }] : []),
                 ...(tls?.caSecretName ? [{ name: 'tls-ca', mountPath: CA_DIR, readOnly: true }] : []),
+                ...sidecars.serverMounts,
               ],
               lifecycle: {
                 // Lame duck: stop taking clients, then move them off over the duration. SIGTERM that follows
@@ -162,12 +177,13 @@ export class NatsServer extends Construct implements INatsServer {
               readinessProbe: probe(HealthCheck.SERVER_ONLY, 10, 3),
               livenessProbe: probe(HealthCheck.JETSTREAM_ENABLED, 30, 3),
               securityContext: RESTRICTED_CONTAINER,
-            }],
+            }, ...sidecars.containers],
             volumes: [
               { name: 'config', configMap: { name: configMap } },
               { name: 'pid', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } }] : []),
               ...(tls?.caSecretName ? [{ name: 'tls-ca', secret: { secretName: tls.caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+              ...sidecars.volumes,
             ],
           },
         },

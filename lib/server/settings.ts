@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { checkExtraConfig } from '../config/extra-config';
-import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, defaultImage } from './images';
+import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, RELOADER_IMAGE, defaultImage } from './images';
 import { headlessServiceName } from '../internal/names';
 import { Schema, checkProps, enumOf } from '../internal/props';
 import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from '../internal/quantity';
@@ -42,6 +42,13 @@ export interface NatsSettings {
   readonly version?: string;
   readonly natsBox: boolean;
   readonly natsBoxImage: string;
+  /** Set when the config reloader runs beside each server. */
+  readonly configReloader?: {
+    readonly image: string;
+    readonly cpuRequest: string;
+    readonly memoryRequest: string;
+    readonly memoryLimit: string;
+  };
   readonly imagePullSecrets: string[];
   readonly extraConfig: { [key: string]: any };
   /** TLS, users and accounts, NetworkPolicy. */
@@ -95,6 +102,11 @@ const NATS_PROPS_SCHEMA: Schema<NatsProps> = {
   image: 'string',
   natsBox: 'boolean',
   natsBoxImage: 'string',
+  configReloader: 'boolean',
+  configReloaderImage: 'string',
+  configReloaderCpuRequest: 'string',
+  configReloaderMemoryRequest: 'string',
+  configReloaderMemoryLimit: 'string',
   imagePullSecrets: 'string[]',
   extraConfig: 'object',
   ...SECURITY_PROPS_SCHEMA,
@@ -242,6 +254,9 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const natsBox = props.natsBox ?? true;
   imagePullSecrets.forEach((secret) => checkDnsSubdomain('imagePullSecrets entry', secret));
 
+  const security = resolveSecurity(props, name);
+  const configReloader = resolveReloader(props, security.tls !== undefined || security.users.length > 0);
+
   return {
     name,
     headlessServiceName: headlessServiceName(name),
@@ -275,7 +290,8 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     natsBoxImage,
     imagePullSecrets,
     extraConfig: checkExtraConfig(props.extraConfig ?? {}),
-    security: resolveSecurity(props, name),
+    security,
+    configReloader,
   };
 }
 
@@ -285,4 +301,27 @@ function wholeSeconds(what: string, duration: Duration): number {
     throw new Error(`${what} must be a positive whole number of seconds, got ${millis}ms`);
   }
   return millis / 1000;
+}
+
+/** The config reloader, on by default where there is something to reload in place (TLS files, credentials). */
+function resolveReloader(props: NatsProps, inUse: boolean): NatsSettings['configReloader'] {
+  const on = props.configReloader ?? inUse;
+  if (!on) {
+    for (const prop of ['configReloaderImage', 'configReloaderCpuRequest', 'configReloaderMemoryRequest', 'configReloaderMemoryLimit'] as const) {
+      if (props[prop] !== undefined) {
+        throw new Error(`${prop} is set but the config reloader is off: set configReloader to true, or remove ${prop}`);
+      }
+    }
+    return undefined;
+  }
+  const image = props.configReloaderImage ?? defaultImage(RELOADER_IMAGE, props.registry);
+  checkImage('configReloaderImage', image);
+  const cpuRequest = props.configReloaderCpuRequest ?? '10m';
+  parseMillicores('configReloaderCpuRequest', cpuRequest);
+  const memoryRequest = props.configReloaderMemoryRequest ?? '16Mi';
+  const memoryLimit = props.configReloaderMemoryLimit ?? '64Mi';
+  if (parseBytes('configReloaderMemoryLimit', memoryLimit) < parseBytes('configReloaderMemoryRequest', memoryRequest)) {
+    throw new Error(`configReloaderMemoryLimit must be at least configReloaderMemoryRequest ("${memoryRequest}"), got "${memoryLimit}"`);
+  }
+  return { image, cpuRequest, memoryRequest, memoryLimit };
 }
