@@ -123,7 +123,11 @@ export class NatsServer extends Construct implements INatsServer {
           metadata: {
             labels,
             // A config change rolls the pods one at a time, each waiting for the previous to catch up.
-            annotations: { 'checksum/config': checksum },
+            annotations: {
+              'checksum/config': checksum,
+              // kubectl exec and logs go to the server, not the reloader beside it.
+              ...(sidecars.containers.length > 0 ? { 'kubectl.kubernetes.io/default-container': 'nats' } : {}),
+            },
           },
           spec: {
             enableServiceLinks: false,
