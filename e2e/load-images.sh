@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Imports the harness images into the running containerd and tags every nats / nats-box / pause
+# Imports the harness images into the running containerd and tags every nats / nats-box / config reloader / pause
 # reference it knows plus every `image:` found in the given YAML files (default: dist/*.yaml).
 # Fails on an image reference it cannot provide. Re-run after `npm run synth` if dist changed.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 ctr_ version >/dev/null 2>&1 || die "containerd is not running (run e2e/up.sh)"
-if ! ctr_ images ls -q | has -x 'local.test/img:nats'; then
+# Again (import replaces the refs) whenever images.tar changed since the last import, or one of its images is missing.
+IMAGES="nats nats-box nats-server-config-reloader pause"
+have=$(ctr_ images ls -q)
+missing=0
+for i in $IMAGES; do echo "$have" | has -x "local.test/img:$i" || missing=1; done
+if [ "$missing" = 1 ] || [ "$(cat "$CACHE/images.imported" 2>/dev/null)" != "$(cat "$CACHE/images.stamp" 2>/dev/null)" ]; then
   ctr_ images import --base-name local.test/img "$CACHE/images.tar" >/dev/null
+  cp "$CACHE/images.stamp" "$CACHE/images.imported"
 fi
 NATS_TAG="${NATS_SERVER_VERSION#v}-alpine"
+RELOADER_TAG=${NATS_RELOADER_VERSION#v}
 normalize() { # docker reference -> fully qualified
   local r=$1 first=${1%%/*}
   if [ "$r" = "$first" ]; then r="docker.io/library/$r"
@@ -22,11 +29,14 @@ source_for() { # fully-qualified ref -> local.test/img:<name> or empty
   case "$name:$tag" in
     "nats:$NATS_TAG") echo local.test/img:nats ;;
     "nats-box:$NATS_BOX_TAG") echo local.test/img:nats-box ;;
+    "nats-server-config-reloader:$RELOADER_TAG") echo local.test/img:nats-server-config-reloader ;;
     "pause:3.10") echo local.test/img:pause ;;
   esac
 }
 REFS="docker.io/library/nats:$NATS_TAG docker.io/natsio/nats-box:$NATS_BOX_TAG $PAUSE_IMAGE
-harbor.example.com/library/nats:$NATS_TAG harbor.example.com/library/nats-box:$NATS_BOX_TAG"
+docker.io/natsio/nats-server-config-reloader:$RELOADER_TAG
+harbor.example.com/library/nats:$NATS_TAG harbor.example.com/library/nats-box:$NATS_BOX_TAG
+harbor.example.com/library/nats-server-config-reloader:$RELOADER_TAG"
 FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then shopt -s nullglob; FILES=("$REPO_DIR"/dist/*.yaml); fi
 bad=0

@@ -2,16 +2,21 @@
 # Builds the OCI images the harness imports into containerd (no registry, no daemon):
 #   nats     - nats-server (scripts/install-nats-tools.sh) + busybox sh, ENTRYPOINT /usr/local/bin/nats-server
 #   nats-box - natscli + busybox, user nats (1000), supports `sleep infinity`
+#   nats-server-config-reloader - nats-io/nack's reloader (built by e2e/build.sh) at /usr/local/bin, on PATH, laid out
+#              like the official image (/<binary> link, /entrypoint.sh); runs as root unless the pod says otherwise
 #   pause    - static C sandbox process
-# Output: $CACHE/images.tar (OCI layout; refs nats, nats-box, pause). Skips when the stamp matches.
+# Output: $CACHE/images.tar (OCI layout; refs nats, nats-box, nats-server-config-reloader, pause). Skips when the
+# stamp matches.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 SRV="$NATS_TOOLS_DIR/nats-server-$NATS_SERVER_VERSION"
 CLI="$NATS_TOOLS_DIR/nats-$NATSCLI_VERSION"
+RELOADER="$CACHE/reloader-$NATS_RELOADER_VERSION/nats-server-config-reloader"
 { [ -x "$SRV" ] && [ -x "$CLI" ]; } || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
+[ -x "$RELOADER" ] || die "missing $RELOADER: run e2e/build.sh"
 BB=/bin/busybox
 mkdir -p "$CACHE/src"
-STAMP="$(cat "$SRV" "$CLI" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
+STAMP="$(cat "$SRV" "$CLI" "$RELOADER" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
 if [ -f "$CACHE/images.stamp" ] && [ "$(cat "$CACHE/images.stamp")" = "$STAMP" ] && [ -f "$CACHE/images.tar" ]; then
   log "images: cached"; exit 0
 fi
@@ -62,6 +67,22 @@ umoci config --image "$L:nats-box" --config.user 1000:1000 --config.workingdir /
   --config.env PATH=/usr/local/bin:/usr/bin:/bin --config.env HOME=/nsc --config.env XDG_DATA_HOME=/nsc \
   --config.env XDG_CONFIG_HOME=/nsc/.config --config.env NKEYS_PATH=/nsc/nkeys \
   --config.cmd /bin/sh --architecture amd64 --os linux
+
+# --- nats-server-config-reloader ---------------------------------------------
+umoci new --image "$L:nats-server-config-reloader"
+umoci unpack --image "$L:nats-server-config-reloader" "$T/reloader"
+R=$T/reloader/rootfs
+install -D -m 0755 "$RELOADER" "$R/usr/local/bin/nats-server-config-reloader"
+ln -s usr/local/bin/nats-server-config-reloader "$R/nats-server-config-reloader"
+busybox_into "$R" sh
+# shellcheck disable=SC2016 # expanded in the container
+printf '#!/bin/sh\nexec "/${GO_APP}" "$@"\n' > "$R/entrypoint.sh" && chmod 0755 "$R/entrypoint.sh"
+mkdir -p "$R/tmp" "$R/etc" && chmod 1777 "$R/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\nnats:x:1000:1000:nats:/home/nats:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$R/etc/passwd"
+printf 'root:x:0:\nnats:x:1000:\nnogroup:x:65534:\n' > "$R/etc/group"
+umoci repack --image "$L:nats-server-config-reloader" "$T/reloader"
+umoci config --image "$L:nats-server-config-reloader" --config.entrypoint /entrypoint.sh \
+  --config.env PATH=/usr/local/bin:/usr/bin:/bin --config.env GO_APP=nats-server-config-reloader --architecture amd64 --os linux
 
 # --- pause ------------------------------------------------------------------
 umoci new --image "$L:pause"
