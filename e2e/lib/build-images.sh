@@ -2,7 +2,7 @@
 # Builds the OCI images the harness imports into containerd (no registry, no daemon):
 #   nats     - nats-server (scripts/install-nats-tools.sh) + busybox sh, ENTRYPOINT /usr/local/bin/nats-server
 #   nats-box - natscli + busybox, user nats (1000), supports `sleep infinity`
-#   nats-server-config-reloader - nats-io/nack's reloader (built by e2e/build.sh) at /usr/local/bin, on PATH, laid out
+#   nats-server-config-reloader - nats-io/nack's reloader (scripts/install-nats-tools.sh) at /usr/local/bin, on PATH, laid out
 #              like the official image (/<binary> link, /entrypoint.sh); runs as root unless the pod says otherwise
 #   pause    - static C sandbox process
 # Output: $CACHE/images.tar (OCI layout; refs nats, nats-box, nats-server-config-reloader, pause). Skips when the
@@ -11,9 +11,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 SRV="$NATS_TOOLS_DIR/nats-server-$NATS_SERVER_VERSION"
 CLI="$NATS_TOOLS_DIR/nats-$NATSCLI_VERSION"
-RELOADER="$CACHE/reloader-$NATS_RELOADER_VERSION/nats-server-config-reloader"
+RELOADER="$NATS_TOOLS_DIR/nats-server-config-reloader-$NATS_RELOADER_VERSION"
 { [ -x "$SRV" ] && [ -x "$CLI" ]; } || die "missing $SRV or $CLI: run scripts/install-nats-tools.sh"
-[ -x "$RELOADER" ] || die "missing $RELOADER: run e2e/build.sh"
+[ -x "$RELOADER" ] || die "missing $RELOADER: run scripts/install-nats-tools.sh"
 BB=/bin/busybox
 mkdir -p "$CACHE/src"
 STAMP="$(cat "$SRV" "$CLI" "$RELOADER" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
