@@ -106,6 +106,14 @@ describe('the apply script against a real nats-server', () => {
     expect(c.deliver_subject).toBeUndefined(); // pull
   });
 
+  test('the nats CLI adding the same stream with --defaults finds it the same, not a conflict', () => {
+    // The old homelab README's command, run after the Job made MY_STREAM: a no-op, not "already in use with a different configuration".
+    expect(apply(server.url, definitionsDir((js) => seed(js))).status).toBe(0);
+    const again = cli(server.url, ['stream', 'add', 'MY_STREAM', '--subjects', 'events.>', '--storage', 'file', '--replicas', '1', '--defaults']);
+    expect(again).toEqual({ status: 0, out: expect.stringContaining('MY_STREAM') });
+    expect(info(server.url, ['stream', 'info', 'MY_STREAM']).config.allow_direct).toBe(true);
+  });
+
   test("the seed's publish to events.user.login is consumed through MY_CONSUMER", () => {
     expect(cli(server.url, ['pub', 'events.user.login', '{"user":"alice"}', '--jetstream']).status).toBe(0);
     const next = cli(server.url, ['consumer', 'next', 'MY_STREAM', 'MY_CONSUMER', '--raw']);

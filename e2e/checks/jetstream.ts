@@ -92,6 +92,13 @@ export async function checkSeedCommands(c: Ctx): Promise<void> {
     '--replicas', String(d.replicas), '--defaults']);
   r.check(added.code === 0, `nats stream add ${stream} --subjects "${subject}.>" --storage file --replicas ${d.replicas}`,
     `nats stream add ${stream}: ${lastLines(added.stdout + added.stderr, 3)}`);
+  if (declared) {
+    // The old homelab README's own command, after the Job made MY_STREAM: the same configuration, so a no-op.
+    const again = await nats(d.ns, d.box, ['stream', 'add', SEED_STREAM, '--subjects', 'events.>', '--storage', 'file',
+      '--replicas', String(d.replicas), '--defaults']);
+    r.check(again.code === 0, `nats stream add ${SEED_STREAM} --subjects "events.>" --storage file --replicas ${d.replicas} --defaults over the declared stream: no-op`,
+      `nats stream add ${SEED_STREAM} over the declared stream: ${lastLines(again.stdout + again.stderr, 3)}`);
+  }
   const cons = await nats(d.ns, d.box, ['consumer', 'add', stream, consumer, '--filter', `${subject}.user.>`, '--deliver', 'all', '--pull', '--defaults']);
   r.check(cons.code === 0, `nats consumer add ${stream} ${consumer} --filter "${subject}.user.>" --deliver all`,
     `nats consumer add ${stream} ${consumer}: ${lastLines(cons.stdout + cons.stderr, 3)}`);

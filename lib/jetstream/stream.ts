@@ -79,7 +79,12 @@ export interface StreamProps {
   /** Allow `Nats-Rollup` headers to replace a subject's messages. @default false */
   readonly allowRollup?: boolean;
 
-  /** Allow direct get from any replica. @default false */
+  /**
+   * Allow direct get from any replica. On by default, as `nats stream add --defaults` has it, so that the same
+   * stream added by hand with the CLI is the same configuration, not a conflict.
+   *
+   * @default true
+   */
   readonly allowDirect?: boolean;
 }
 
@@ -164,7 +169,7 @@ export class Stream extends Construct {
       denyDelete: props.denyDelete ?? false,
       denyPurge: props.denyPurge ?? false,
       allowRollup: props.allowRollup ?? false,
-      allowDirect: props.allowDirect ?? false,
+      allowDirect: props.allowDirect ?? true,
     };
 
     if (js.mode === JetStreamApplyMode.NACK) {
