@@ -2,15 +2,19 @@
  * The server side as the suite observes it: pods (UIDs, restarts), claims, `/healthz` and `/jsz` on each pod's
  * monitoring port (polled from the node), and the stream's leader and replicas through the load generator.
  */
+import { httpGet } from '../support/http';
 import { kubectlJson, sleep } from '../support/kube';
 import { LoadGen, StreamLeader } from './loadgen';
 import { Target } from './target';
+
+interface ContainerStatus { readonly name: string; readonly restartCount: number; readonly containerID?: string }
 
 interface PodJson {
   readonly metadata: { readonly name: string; readonly uid: string; readonly deletionTimestamp?: string };
   readonly status?: {
     readonly podIP?: string;
-    readonly containerStatuses?: { readonly name: string; readonly restartCount: number; readonly containerID?: string }[];
+    readonly containerStatuses?: ContainerStatus[];
+    readonly initContainerStatuses?: ContainerStatus[];
   };
 }
 
@@ -41,12 +45,18 @@ export interface Leaders {
 
 export interface PodState {
   readonly uid: string;
+  /** Restarts of the server container. */
   readonly restarts: number;
   readonly containerId: string;
+  /** `container=restartCount` of every container of the pod, sidecars and init containers included, sorted. */
+  readonly allRestarts: string;
 }
 
 export class Servers {
-  public constructor(private readonly target: Target, private readonly healthTimeoutSeconds: number) {}
+  /** `caFile`: the CA that signed the servers' certificates, for a monitoring port on HTTPS. */
+  public constructor(private readonly target: Target, private readonly healthTimeoutSeconds: number, private readonly caFile?: string) {
+    if (target.monitorTls && !caFile) throw new Error(`${target.dir}: monitoring is on HTTPS, and no CA file was given`);
+  }
 
   private get namespace(): string {
     return this.target.namespace;
@@ -72,7 +82,11 @@ export class Servers {
     const pod = list.items[0];
     if (!pod) return undefined;
     const c = pod.status?.containerStatuses?.find((s) => s.name === this.target.serverContainer);
-    return { uid: pod.metadata.uid, restarts: c?.restartCount ?? 0, containerId: (c?.containerID ?? '').replace(/^containerd:\/\//, '') };
+    const all = [...pod.status?.containerStatuses ?? [], ...pod.status?.initContainerStatuses ?? []]
+      .map((s) => `${s.name}=${s.restartCount}`).sort().join(',');
+    return {
+      uid: pod.metadata.uid, restarts: c?.restartCount ?? 0, containerId: (c?.containerID ?? '').replace(/^containerd:\/\//, ''), allRestarts: all,
+    };
   }
 
   /** Every claim of the namespace, `name=uid`. */
@@ -81,17 +95,28 @@ export class Servers {
     return list.items.map((c) => `${c.metadata.name}=${c.metadata.uid}`).sort();
   }
 
-  public async monitor<T>(ip: string, path: string): Promise<T> {
-    const res = await fetch(`http://${ip}:${this.target.monitorPort}${path}`, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) throw new Error(`${ip}${path}: HTTP ${res.status}`);
-    return await res.json() as T;
+  /** GET `path` on the pod's monitoring port, from the node; over HTTPS verified against the CA as `<pod>.<headless>`. */
+  public async monitor<T>(pod: ServerPod, path: string): Promise<T> {
+    const res = await this.get(pod, path);
+    if (res.status !== 200) throw new Error(`${pod.name} ${path}: HTTP ${res.status}`);
+    return JSON.parse(res.body) as T;
+  }
+
+  private get(pod: ServerPod, path: string): Promise<{ status: number; body: string }> {
+    const t = this.target;
+    return httpGet(`${t.monitorTls ? 'https' : 'http'}://${pod.ip}:${t.monitorPort}${path}`,
+      { caFile: this.caFile, servername: `${pod.name}.${t.headlessService}.${t.namespace}`, timeoutSeconds: 3 });
+  }
+
+  private async healthzStatus(pod: ServerPod): Promise<number> {
+    return (await this.get(pod, '/healthz').catch(() => ({ status: 0 }))).status;
   }
 
   /** Every replica present, none terminating, each answering the full `/healthz` (meta leader known, assets current). */
   public async allHealthy(): Promise<boolean> {
     const [want, pods] = await Promise.all([this.replicas(), this.pods()]);
     if (pods.length !== want) return false;
-    const codes = await Promise.all(pods.map((p) => healthzStatus(p.ip, this.target.monitorPort)));
+    const codes = await Promise.all(pods.map((p) => this.healthzStatus(p)));
     return codes.every((c) => c === 200);
   }
 
@@ -118,7 +143,7 @@ export class Servers {
 
   private async metaViews(): Promise<MetaView[]> {
     return Promise.all((await this.pods()).map(async (p) => {
-      const jsz = await this.monitor<JszJson>(p.ip, '/jsz').catch((): JszJson => ({}));
+      const jsz = await this.monitor<JszJson>(p, '/jsz').catch((): JszJson => ({}));
       const meta = jsz.meta_cluster ?? {};
       return {
         pod: p.name,
@@ -164,16 +189,6 @@ function agreed(views: MetaView[], size: number): string | undefined {
 function streamCurrent(sl: StreamLeader, want: number): boolean {
   const current = (sl.cluster?.replicas ?? []).filter((r) => r.current).length;
   return !!sl.cluster?.leader && sl.replicas === want && current === want - 1;
-}
-
-async function healthzStatus(ip: string, port: number): Promise<number> {
-  try {
-    const res = await fetch(`http://${ip}:${port}/healthz`, { signal: AbortSignal.timeout(3000) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
 }
 
 /** Seconds since `fromMs`, to 0.1 s (the resolution the results have always had). */

@@ -62,10 +62,21 @@ export interface StreamLeader {
 const POD = 'faults-loadgen';
 const CONTROL_PORT = 8080;
 
+/** How the load generator logs in to a secured deployment: TLS verified against a CA, and a user with a password. */
+export interface LoadGenAuth {
+  /** Secret and key holding the CA certificate (mounted into the pod). */
+  readonly caSecret: string;
+  readonly caKey: string;
+  readonly user: string;
+  /** Secret and key holding the user's password (the pod's NATS_PASSWORD). */
+  readonly passwordSecret: string;
+  readonly passwordKey: string;
+}
+
 export class LoadGen {
   /** Starts the load generator pod in `namespace`, publishing to `natsUrl` at `rate` msg/s once told to. */
-  public static async start(namespace: string, natsUrl: string, rate: number): Promise<LoadGen> {
-    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(podManifest(namespace, natsUrl, rate)) });
+  public static async start(namespace: string, natsUrl: string, rate: number, auth?: LoadGenAuth): Promise<LoadGen> {
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(podManifest(namespace, natsUrl, rate, auth)) });
     await kubectlOk(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${POD}`, '--timeout=120s'], { timeoutSeconds: 150 });
     const pod = await kubectlJson<{ status: { podIP: string } }>(['-n', namespace, 'get', 'pod', POD]);
     return new LoadGen(pod.status.podIP);
@@ -109,7 +120,8 @@ export class LoadGen {
   }
 }
 
-function podManifest(namespace: string, natsUrl: string, rate: number): object {
+function podManifest(namespace: string, natsUrl: string, rate: number, auth?: LoadGenAuth): object {
+  const caDir = '/etc/faults-ca';
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -123,12 +135,20 @@ function podManifest(namespace: string, natsUrl: string, rate: number): object {
         name: 'loadgen',
         image: 'local.test/faults:loadgen',
         imagePullPolicy: 'Never',
-        args: ['serve', '-url', natsUrl, '-rate', String(rate), '-workers', '4'],
+        // Flags before the command: Go's flag package stops at the first argument that is not one.
+        args: [
+          '-url', natsUrl, '-rate', String(rate), '-workers', '4',
+          ...(auth ? ['-ca', `${caDir}/${auth.caKey}`, '-user', auth.user] : []),
+          'serve',
+        ],
+        env: auth ? [{ name: 'NATS_PASSWORD', valueFrom: { secretKeyRef: { name: auth.passwordSecret, key: auth.passwordKey } } }] : [],
+        volumeMounts: auth ? [{ name: 'ca', mountPath: caDir, readOnly: true }] : [],
         ports: [{ name: 'control', containerPort: CONTROL_PORT }],
         readinessProbe: { httpGet: { path: '/healthz', port: CONTROL_PORT }, periodSeconds: 1 },
         resources: { requests: { cpu: '50m', memory: '64Mi' } },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
       }],
+      volumes: auth ? [{ name: 'ca', secret: { secretName: auth.caSecret } }] : [],
     },
   };
 }

@@ -9,15 +9,20 @@ import { sleep } from '../support/kube';
 import { Servers } from './cluster';
 import { LoadGen, PhaseStats, Verification } from './loadgen';
 import { SuiteLog } from './log';
+import type { SecureContext } from './secure';
 import { Settings } from './settings';
 import { Target } from './target';
 
-/** The three synthesized deployments the scenarios switch between. */
+/** The synthesized deployments the scenarios switch between. */
 export interface Targets {
   readonly r3: Target;
   /** R3 with NATS_MAX_PAYLOAD=2Mi: s4's config change. */
   readonly r3Payload: Target;
   readonly r1: Target;
+  /** The production-like R3 of e2e/faults/secure-app.ts (s7, s8), when they run. */
+  readonly secure?: Target;
+  /** The same with one more user (s8's apply). */
+  readonly secureAdded?: Target;
 }
 
 /** What a scenario works with: the deployment running now, its servers and the load generator publishing to it. */
@@ -29,6 +34,8 @@ export interface Bench {
   readonly target: Target;
   readonly servers: Servers;
   readonly loadgen: LoadGen;
+  /** The PKI and passwords of the secure deployment (s7, s8). */
+  readonly secure?: SecureContext;
 }
 
 /** One line of results.tsv and of the Markdown tables; null where a number was not measured. */

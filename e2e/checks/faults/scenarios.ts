@@ -1,13 +1,14 @@
 /**
  * The faults. s1-s5 run on the R3 deployment against stream FAULTS; s6 is the homelab upgrade from 1 to 3
  * replicas (refused in place, then `npm run migrate`) with stream HOMELAB written at R1 and the app's own stream.
+ * s7 and s8 (certificate and credentials reload on the production-like deployment) are in secure.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { kubectl, kubectlOk, nats, run as exec, sleep, waitFor } from '../support/kube';
 import { seconds } from './cluster';
 import { Bench, Fault, NONE, Outcome, Row, runScenario, save, ScenarioRun, ScenarioSpec } from './scenario';
-import { ScenarioId } from './settings';
+import { R3_IDS } from './settings';
 import { claimName, podName, Target } from './target';
 
 export const STREAM = 'FAULTS';
@@ -18,7 +19,7 @@ export const MAX_PAYLOAD = { setting: '2Mi', bytes: 2 * 1024 * 1024 } as const;
 const APP_STREAM_MESSAGES = 50;
 
 /** s1-s5, in the order of FAULTS_SCENARIOS. */
-export function r3Scenario(id: Exclude<ScenarioId, 's6'>, deletions: number): ScenarioSpec {
+export function r3Scenario(id: typeof R3_IDS[number], deletions: number): ScenarioSpec {
   const spec = (name: string, fault: Fault, reelect = false): ScenarioSpec => ({ name, stream: STREAM, replicas: 3, reelect, fault });
   switch (id) {
     case 's1': return spec('s1-leader-pod-deleted', leaderPodDeleted, true);
@@ -96,7 +97,7 @@ async function configChange(run: ScenarioRun, b: Bench): Promise<void> {
   await rolledOut(run, b, t0);
   run.healthyS = await healthy(run, b, t0);
   const payloads = await Promise.all((await b.servers.pods()).map(async (p) =>
-    `${p.name}=${(await b.servers.monitor<{ max_payload: number }>(p.ip, '/varz')).max_payload}`));
+    `${p.name}=${(await b.servers.monitor<{ max_payload: number }>(p, '/varz')).max_payload}`));
   const ok = payloads.every((p) => p.endsWith(`=${MAX_PAYLOAD.bytes}`)) && payloads.length === changed.replicas;
   run.check(ok, 'config-not-applied', `max_payload ${MAX_PAYLOAD.bytes} on every server (${payloads.join(' ')})`);
   if (ok) run.note(`max_payload=${MAX_PAYLOAD.setting}-on-all`);

@@ -3,7 +3,9 @@
  * injected; after each scenario the whole stream is read back. Entry: e2e/faults.sh (timeout, cleanup, runs), or
  *   node -r ts-node/register/transpile-only e2e/checks/faults/suite.ts      (KUBECONFIG and PATH as for kubectl)
  * Scenarios (scenarios.ts): s1 stream-leader pod deleted, s2 pods deleted in turn, s3 rollout restart, s4 config
- * change via kubectl apply, s5 nats-server SIGKILLed, s6 homelab 1 -> 3 replicas (refused in place, then migrate).
+ * change via kubectl apply, s5 nats-server SIGKILLed, s6 homelab 1 -> 3 replicas (refused in place, then migrate);
+ * (secure.ts) on the production-like deployment, s7 server certificate rotated and s8 a user added and a password
+ * rotated, both taken by a reload without a restart.
  * Prints PASS/FAIL per check and ends with `N passed, N failed`; exits 1 on any FAIL.
  */
 import * as fs from 'fs';
@@ -16,7 +18,8 @@ import { SuiteLog } from './log';
 import { markdownTable, recordRun, writeTsv } from './results';
 import { Bench, message, Row, runScenario, Targets } from './scenario';
 import { homelabUpgrade, hostScript, MAX_PAYLOAD, r3Scenario, STREAM } from './scenarios';
-import { readSettings, Settings } from './settings';
+import { LOADGEN_AUTH, prepareSecure, secureScenario, SecureContext } from './secure';
+import { R3_IDS, readSettings, SECURE_IDS, Settings } from './settings';
 import { readTarget, Target } from './target';
 
 interface Suite {
@@ -53,11 +56,21 @@ async function scenarios(suite: Suite): Promise<void> {
   const targets = await synthAll(suite);
   await hostScript(settings.e2eDir, 'load-images.sh', [...targets.r3.files]);
   await hostScript(settings.e2eDir, 'faults/build.sh');
-  const onR3 = settings.scenarios.filter((s): s is Exclude<typeof s, 's6'> => s !== 's6');
+  const onR3 = settings.scenarios.filter((s): s is typeof R3_IDS[number] => (R3_IDS as readonly string[]).includes(s));
   if (onR3.length) {
     const bench = await deploy(suite, targets, targets.r3);
     await bench.loadgen.ensure(STREAM, 3);
     for (const id of onR3) record(suite, (await runScenario(bench, r3Scenario(id, settings.deletions))).row);
+  }
+  const onSecure = settings.scenarios.filter((s): s is typeof SECURE_IDS[number] => (SECURE_IDS as readonly string[]).includes(s));
+  if (onSecure.length && targets.secure) {
+    await cleanupNamespace(suite);
+    await hostScript(settings.e2eDir, 'load-images.sh', [...targets.secure.files, ...targets.secureAdded?.files ?? []]);
+    suite.log.log(`secure deployment: a CA, a server certificate and passwords in ${settings.out}/pki`);
+    const secure = await prepareSecure(settings.namespace, path.join(settings.out, 'pki'));
+    const bench = await deploy(suite, targets, targets.secure, secure);
+    await bench.loadgen.ensure(STREAM, 3);
+    for (const id of onSecure) record(suite, (await runScenario(bench, secureScenario(id, STREAM))).row);
   }
   if (settings.scenarios.includes('s6')) {
     await cleanupNamespace(suite);
@@ -71,7 +84,7 @@ function record(suite: Suite, row: Row): void {
   writeTsv(path.join(suite.settings.out, 'results.tsv'), suite.rows);
 }
 
-/** R3, R3 with a larger max_payload (s4), R1 (s6), all in the suite's namespace. */
+/** R3, R3 with a larger max_payload (s4), R1 (s6), and for s7/s8 the secure R3 without and with one more user. */
 async function synthAll(suite: Suite): Promise<Targets> {
   suite.log.log(`synth into ${suite.settings.out}/dist-*`);
   const synth = async (name: string, env: { [k: string]: string }): Promise<Target> => {
@@ -83,30 +96,43 @@ async function synthAll(suite: Suite): Promise<Targets> {
     if (target.namespace !== suite.settings.namespace) throw new Error(`${dir} deploys into ${target.namespace}, not ${suite.settings.namespace}`);
     return target;
   };
+  // e2e/faults/secure-app.ts, a cdk8s app of its own (prod-app.ts's profile plus the suite's users).
+  const synthSecure = async (name: string, env: { [k: string]: string }): Promise<Target> => {
+    const dir = path.join(suite.settings.out, name);
+    const r = await run('node', ['-r', 'ts-node/register/transpile-only', 'e2e/faults/secure-app.ts'],
+      { env: { ...env, CDK8S_OUTDIR: dir, NATS_NAMESPACE: suite.settings.namespace }, timeoutSeconds: 300 });
+    if (r.code !== 0) throw new Error(`synth ${name}: ${r.stderr.trim()}`);
+    return readTarget(dir);
+  };
+  const secure = suite.settings.scenarios.some((s) => (SECURE_IDS as readonly string[]).includes(s));
   return {
     r3: await synth('dist-r3', { NATS_REPLICAS: '3' }),
     r3Payload: await synth('dist-r3-payload', { NATS_REPLICAS: '3', NATS_MAX_PAYLOAD: MAX_PAYLOAD.setting }),
     r1: await synth('dist-r1', { NATS_REPLICAS: '1' }),
+    ...(secure ? {
+      secure: await synthSecure('dist-secure', {}),
+      secureAdded: await synthSecure('dist-secure-added', { FAULTS_ADDED_USER: 'added' }),
+    } : {}),
   };
 }
 
-/** Applies `target`, waits for the rollout and all servers healthy, starts the load generator. */
-async function deploy(suite: Suite, targets: Targets, target: Target): Promise<Bench> {
+/** Applies `target`, waits for the rollout and all servers healthy, starts the load generator (logged in, with `secure`). */
+async function deploy(suite: Suite, targets: Targets, target: Target, secure?: SecureContext): Promise<Bench> {
   const { settings, log, reporter } = suite;
   log.log(`deploy R${target.replicas} into ${target.namespace}`);
   const t0 = Date.now();
   await kubectlOk(['apply', '-f', target.dir]);
   await kubectlOk(['-n', target.namespace, 'rollout', 'status', `statefulset/${target.statefulSet}`, '--timeout=300s'], { timeoutSeconds: 330 });
-  const servers = new Servers(target, settings.healthTimeoutSeconds);
+  const servers = new Servers(target, settings.healthTimeoutSeconds, secure?.pki.caFile);
   const healthyS = await servers.waitHealthy(t0);
   if (!reporter.check(healthyS !== undefined, `R${target.replicas} deployed: all ${target.replicas} servers healthy after ${healthyS} s`,
     `R${target.replicas} deployed: not all servers healthy within ${settings.healthTimeoutSeconds} s`)) {
     throw new Error('deployment not healthy');
   }
   const [first] = await servers.pods();
-  suite.natsServer = (await servers.monitor<{ version: string }>(first.ip, '/varz')).version;
-  suite.loadgen = await LoadGen.start(target.namespace, target.clientUrl, settings.rate);
-  return { settings, log, reporter, targets, target, servers, loadgen: suite.loadgen };
+  suite.natsServer = (await servers.monitor<{ version: string }>(first, '/varz')).version;
+  suite.loadgen = await LoadGen.start(target.namespace, target.clientUrl, settings.rate, secure ? LOADGEN_AUTH : undefined);
+  return { settings, log, reporter, targets, target, servers, loadgen: suite.loadgen, secure };
 }
 
 async function cleanupNamespace(suite: Suite): Promise<void> {

@@ -2,7 +2,7 @@
 import { K8sObject, Manifests } from '../support/manifests';
 
 interface ContainerPort { name?: string; containerPort: number }
-interface Container { name: string; ports?: ContainerPort[] }
+interface Container { name: string; ports?: ContainerPort[]; readinessProbe?: { httpGet?: { scheme?: string } } }
 interface ServicePort { name?: string; port: number }
 
 export interface Target {
@@ -17,6 +17,12 @@ export interface Target {
   /** Label selector of every server pod, standalone or clustered: the client Service's. */
   readonly serverSelector: string;
   readonly monitorPort: number;
+  readonly clientPort: number;
+  readonly clusterPort: number;
+  /** The monitoring port speaks HTTPS (the server's probes say so). */
+  readonly monitorTls: boolean;
+  /** The headless Service: pod `<name>` is `<name>.<headlessService>` in the namespace. */
+  readonly headlessService: string;
   /** `nats://<client Service>:<port>`, as an in-namespace client connects. */
   readonly clientUrl: string;
   readonly natsBox: string;
@@ -37,6 +43,7 @@ export function readTarget(dir: string): Target {
   const client = m.one('Service', (s) => s.spec.clusterIP !== 'None');
   const clientPort = (client.spec.ports as ServicePort[]).find((p) => p.name === 'client');
   const job = m.one('Job', (j) => label(j, 'app.kubernetes.io/component') === 'jetstream');
+  const headless = m.one('Service', (s) => s.spec.clusterIP === 'None');
   return {
     dir,
     files: m.files,
@@ -46,6 +53,10 @@ export function readTarget(dir: string): Target {
     serverContainer: server.name,
     serverSelector: selector(client.spec.selector),
     monitorPort: port(server, 'monitor'),
+    clientPort: port(server, 'client'),
+    clusterPort: port(server, 'cluster'),
+    monitorTls: server.readinessProbe?.httpGet?.scheme === 'HTTPS',
+    headlessService: headless.metadata.name,
     clientUrl: `nats://${client.metadata.name}:${clientPort?.port ?? port(server, 'client')}`,
     natsBox: m.one('Deployment', (d) => label(d, 'app.kubernetes.io/component') === 'nats-box').metadata.name,
     jetStreamJobSelector: selector({

@@ -12,6 +12,9 @@
 // A publish that fails (timeout, no responders, ...) is recorded and retried with the SAME id until it is acknowledged
 // or gives up after -giveup; the dedupe window makes retries of a message that was in fact stored harmless, so a
 // duplicate in the stream is a real defect. `faults-loadgen ctl PATH` is a tiny HTTP client for the above.
+//
+// Against a secured deployment: -ca FILE verifies the servers' TLS certificates against that CA (and requires TLS),
+// -user NAME logs in as that user with the password in the environment variable NATS_PASSWORD.
 package main
 
 import (
@@ -43,6 +46,8 @@ var (
 	pubTO     = flag.Duration("timeout", 2*time.Second, "publish ack timeout")
 	giveUp    = flag.Duration("giveup", 60*time.Second, "stop retrying one id after this long")
 	payloadSz = flag.Int("size", 128, "payload bytes")
+	caFile    = flag.String("ca", "", "CA file: connect with TLS, verifying the servers against it")
+	user      = flag.String("user", "", "user name; the password is read from $NATS_PASSWORD")
 )
 
 func envOr(k, d string) string {
@@ -116,7 +121,18 @@ func main() {
 		os.Exit(2)
 	}
 	s := &server{}
-	nc, err := nats.Connect(*natsURL,
+	var secure []nats.Option
+	if *caFile != "" {
+		secure = append(secure, nats.RootCAs(*caFile))
+	}
+	if *user != "" {
+		password := os.Getenv("NATS_PASSWORD")
+		if password == "" {
+			log.Fatal("-user needs the password in NATS_PASSWORD")
+		}
+		secure = append(secure, nats.UserInfo(*user, password))
+	}
+	nc, err := nats.Connect(*natsURL, append(secure,
 		nats.Name("faults-loadgen"),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
@@ -127,7 +143,7 @@ func main() {
 		nats.ReconnectHandler(func(c *nats.Conn) { s.event("reconnected to %s", c.ConnectedServerName()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { s.event("async error: %v", err) }),
 		nats.LameDuckModeHandler(func(c *nats.Conn) { s.event("server %s entered lame duck mode", c.ConnectedServerName()) }),
-	)
+	)...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -147,7 +163,7 @@ func main() {
 		fmt.Fprintln(w, strings.Join(s.events, "\n"))
 	})
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	log.Printf("faults-loadgen: %s, control on %s", *natsURL, *listen)
+	log.Printf("faults-loadgen: %s (tls ca %q, user %q), control on %s", *natsURL, *caFile, *user, *listen)
 	log.Fatal(http.ListenAndServe(*listen, nil))
 }
 
