@@ -203,6 +203,23 @@ else:
     }
   });
 
+  test("the README's Python app runs, and synth_yaml() (a notebook cell) gives what synth() writes", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const snippet = /```python\n(# pip install [^\n]*\n[\s\S]*?)```/.exec(readme)![1];
+    expect(snippet).toContain(`cdk8s==${versions.cdk8s} cdk8s-plus-28==${versions['cdk8s-plus-28']}`);
+    expect(snippet).toContain(`cdk8s_nats-${pkg.version}-py3-none-any.whl`);
+    const dir = join(work, 'readme');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'app.py'), `${snippet}
+import pathlib
+files = sorted(pathlib.Path("dist").glob("*.k8s.yaml"))
+assert [f.name for f in files] == ["nats.k8s.yaml", "streams.k8s.yaml"], files
+assert app.synth_yaml() == "---\\n".join(f.read_text() for f in files), "synth_yaml() differs from dist/"
+print(chart.nats.client_url)
+`);
+    expect(run(python, ['app.py'], dir, env).trim()).toBe('nats://nats.nats.svc.cluster.local:4222');
+  });
+
   test('the version constants cross as static members', () => {
     const out = run(python, ['-c', 'from cdk8s_nats import Nats; print(Nats.NATS_VERSION, Nats.NATS_BOX_VERSION)'], work, env);
     expect(out.trim()).toBe(`${NATS_VERSION} ${NATS_BOX_VERSION}`);
