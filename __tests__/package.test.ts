@@ -31,6 +31,9 @@ test('npm run package writes the npm tarball and the Python wheel', () => {
   const listing = run('unzip', ['-l', wheel], root);
   expect(listing).toContain('cdk8s_nats/__init__.py');
   expect(listing).toContain(`cdk8s_nats/_jsii/cdk8s-nats@${pkg.version}.jsii.tgz`);
+  // jsii-rosetta compiled the README's TypeScript snippets (strict) and translated them for the wheel's README.
+  const metadata = run('unzip', ['-p', wheel, `cdk8s_nats-${pkg.version}.dist-info/METADATA`], root);
+  expect(metadata).toContain('stream.add_consumer("MyConsumer", durable_name="MY_CONSUMER"');
 });
 
 test('npm tarball: install into a fresh app, use the construct, synth', () => {
