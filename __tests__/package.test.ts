@@ -83,7 +83,8 @@ test('API.md is what jsii-docgen makes of the current API (`npm run docgen` refr
 });
 
 describe('the Python wheel', () => {
-  const cache = process.env.NATS_CDK8S_CACHE ?? '/var/cache/nats-cdk8s';
+  // Not NATS_*: the app refuses unknown variables with its prefixes, and a test runs it under this environment.
+  const cache = process.env.CDK8S_NATS_CACHE ?? '/var/cache/nats-cdk8s';
   const versions = { cdk8s: pkg.devDependencies.cdk8s, 'cdk8s-plus-28': pkg.devDependencies['cdk8s-plus-28'] };
   const work = mkdtempSync(join(tmpdir(), 'nats-python-'));
   const python = join(work, 'venv', 'bin', 'python');
