@@ -28,11 +28,12 @@ beforeAll(() => {
 test('npm run package writes the npm tarball and the Python wheel', () => {
   expect(existsSync(tarball)).toBe(true);
   expect(existsSync(wheel)).toBe(true);
-  const listing = run('unzip', ['-l', wheel], root);
+  const listing = run('python3', ['-m', 'zipfile', '-l', wheel], root);
   expect(listing).toContain('cdk8s_nats/__init__.py');
   expect(listing).toContain(`cdk8s_nats/_jsii/cdk8s-nats@${pkg.version}.jsii.tgz`);
   // jsii-rosetta compiled the README's TypeScript snippets (strict) and translated them for the wheel's README.
-  const metadata = run('unzip', ['-p', wheel, `cdk8s_nats-${pkg.version}.dist-info/METADATA`], root);
+  const metadata = run('python3', ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())',
+    wheel, `cdk8s_nats-${pkg.version}.dist-info/METADATA`], root);
   expect(metadata).toContain('stream.add_consumer("MyConsumer", durable_name="MY_CONSUMER"');
 });
 
