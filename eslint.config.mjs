@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Generated code (cdk8s import), build output and the synthesized manifests are not ours to lint.
-  { ignores: ['build/**', 'dist/**', 'imports/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['build/**', 'dist/**', 'dist-package/**', 'imports/**', 'node_modules/**', 'coverage/**'] },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {

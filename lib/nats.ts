@@ -4,6 +4,7 @@ import { claimUnique } from './internal/names';
 import { NatsProps } from './nats-props';
 import { INatsCertificates, NatsCertificates } from './security/certificates';
 import { INatsNetworkPolicy, NatsNetworkPolicy } from './security/network-policy';
+import { NATS_BOX_VERSION, NATS_VERSION } from './server/images';
 import { INatsBox, NatsBox } from './server/nats-box';
 import { INatsServer, NatsServer } from './server/server';
 import { INatsServices, NatsServices } from './server/services';
@@ -21,6 +22,14 @@ import { NatsSettings, resolveSettings } from './server/settings';
  * made by `Nats` alone, from the checked settings.
  */
 export class Nats extends Construct {
+  /**
+   * The nats-server version of the default image (`nats:<version>-alpine`). The same value as the `NATS_VERSION`
+   * constant, which only TypeScript sees: jsii carries static members to other languages, not module constants.
+   */
+  public static readonly NATS_VERSION: string = NATS_VERSION;
+  /** The nats-box version of the default nats-box image (`natsio/nats-box:<version>`); `NATS_BOX_VERSION` in TypeScript. */
+  public static readonly NATS_BOX_VERSION: string = NATS_BOX_VERSION;
+
   /** Name of the StatefulSet and the client Service. */
   public readonly name: string;
   /** Number of servers. */

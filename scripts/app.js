@@ -1,11 +1,12 @@
-// The command cdk8s.yaml runs. It runs the compiled app (plain node: fast), building it first when any source
-// (TypeScript or a packaged shell script) is newer than the build, so `cdk8s synth` is never stale.
+// The command cdk8s.yaml runs. It runs the compiled app (build/app/main.js, plain node: fast), building it first when
+// any source (TypeScript or a packaged shell script) is newer than the build, so `cdk8s synth` is never stale. Only the
+// app is rebuilt here (tsc); the library's jsii build is `npm run build`.
 const fs = require('fs');
 const path = require('path');
-const { build } = require('./build');
+const { buildApp } = require('./build');
 
 const root = path.join(__dirname, '..');
-const entry = path.join(root, 'build', 'main.js');
+const entry = path.join(root, 'build', 'app', 'main.js');
 
 function newestSource(p) {
   const stat = fs.statSync(p);
@@ -20,7 +21,7 @@ const sources = ['main.ts', 'lib', 'imports', 'tsconfig.json', 'tsconfig.build.j
   .filter((p) => fs.existsSync(p));
 const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : -1;
 if (Math.max(...sources.map(newestSource)) > built) {
-  build();
+  buildApp();
   fs.utimesSync(entry, new Date(), new Date()); // tsc leaves unchanged outputs alone
 }
 require(entry);
