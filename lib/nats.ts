@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { claimUnique } from './internal/names';
 import { NatsProps } from './nats-props';
+import { INatsMetrics, NatsMetrics } from './metrics/metrics';
 import { INatsCertificates, NatsCertificates } from './security/certificates';
 import { INatsNetworkPolicy, NatsNetworkPolicy } from './security/network-policy';
 import { INatsBox, NatsBox } from './server/nats-box';
@@ -36,6 +37,8 @@ export class Nats extends Construct {
   public readonly networkPolicy?: INatsNetworkPolicy;
   /** Absent when `natsBox` is false. */
   public readonly natsBox?: INatsBox;
+  /** The monitor, alert rules and dashboard; present when `metrics` is on. */
+  public readonly metrics?: INatsMetrics;
   /** @internal Properties with every default applied, for the constructs that build on this deployment. */
   public readonly _settings: NatsSettings;
 
@@ -58,6 +61,9 @@ export class Nats extends Construct {
     }
     if (settings.natsBox) {
       this.natsBox = new NatsBox(this, 'Box', settings);
+    }
+    if (settings.metrics) {
+      this.metrics = new NatsMetrics(this, 'Metrics', settings);
     }
     const host = namespace ? `${settings.name}.${namespace}.svc.cluster.local` : settings.name;
     this.clientUrl = `nats://${host}:${settings.clientPort}`;
