@@ -117,3 +117,29 @@ test('a failed npm run synth leaves dist/ as it was', () => {
   expect(readdirSync(join(root, 'dist')).map((f) => readFileSync(join(root, 'dist', f), 'utf8'))).toEqual(before);
   expect(readdirSync(root).filter((f) => f.startsWith('dist.'))).toEqual([]);
 }, 120_000);
+
+describe('NATS_METRICS=true', () => {
+  const { docs } = synthApp({ NATS_METRICS: 'true' });
+
+  test('adds the exporter, the PodMonitor, the PrometheusRule and the dashboard, and nothing else changes kind', () => {
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'Namespace/nats',
+      'ConfigMap/nats-config',
+      'StatefulSet/nats',
+      'Service/nats-headless',
+      'Service/nats',
+      'ConfigMap/nats-box-contexts',
+      'Deployment/nats-box',
+      'PodMonitor/nats',
+      'PrometheusRule/nats',
+      'ConfigMap/nats-dashboard',
+    ]);
+    const sts = docs.find((d) => d.kind === 'StatefulSet');
+    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['nats', 'metrics']);
+  });
+
+  test('off by default, and NATS_METRICS=false is off', () => {
+    expect(appSettingsFromEnv({}).props.metrics).toBeUndefined();
+    expect(appSettingsFromEnv({ NATS_METRICS: 'false' }).props.metrics).toBe(false);
+  });
+});

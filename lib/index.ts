@@ -2,15 +2,16 @@
 
 // The deployment
 export { Nats } from './nats';
-export { NatsProps, HealthCheck, StorageAccessMode, ClaimRetention } from './nats-props';
+export { NatsProps, HealthCheck, StorageAccessMode, ClaimRetention, MetricsMonitor } from './nats-props';
 export { NatsChart, NatsChartProps } from './nats-chart';
-export { NATS_VERSION, NATS_BOX_VERSION } from './server/images';
+export { NATS_VERSION, NATS_BOX_VERSION, EXPORTER_VERSION } from './server/images';
 // Its parts, reachable from `Nats` for `addJsonPatch`
 export { INatsServer } from './server/server';
 export { INatsServices } from './server/services';
 export { INatsBox } from './server/nats-box';
 export { INatsCertificates } from './security/certificates';
 export { INatsNetworkPolicy } from './security/network-policy';
+export { INatsMetrics } from './metrics/metrics';
 
 // Security
 export { NatsSecurityProps, SecurityProfile, CertManagerIssuerKind, NatsAccount, NatsUser } from './security/props';

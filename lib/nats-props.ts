@@ -29,6 +29,16 @@ export enum ClaimRetention {
   DELETE = 'Delete',
 }
 
+/** Which prometheus-operator object tells Prometheus to scrape the exporters. */
+export enum MetricsMonitor {
+  /** A PodMonitor selecting the server pods' `metrics` port (what the official chart ships). */
+  POD_MONITOR = 'PodMonitor',
+  /** A ServiceMonitor selecting the headless Service's `metrics` port. */
+  SERVICE_MONITOR = 'ServiceMonitor',
+  /** Neither: Prometheus finds the exporters some other way (annotations, static config). */
+  NONE = 'None',
+}
+
 /** Properties of a NATS deployment with JetStream. All are optional; the defaults are the homelab setup. */
 export interface NatsProps extends NatsSecurityProps {
   /**
@@ -183,6 +193,58 @@ export interface NatsProps extends NatsSecurityProps {
 
   /** @default '64Mi' */
   readonly configReloaderMemoryLimit?: string;
+
+  /**
+   * Observability: run nats-io's prometheus-nats-exporter beside each server (server, connections, routes,
+   * subscriptions, health, JetStream down to streams and consumers) on a port named `metrics`, and add a
+   * PodMonitor or ServiceMonitor (`metricsMonitor`), a PrometheusRule with the alerts (docs/operations.md), and a
+   * Grafana dashboard ConfigMap. The monitor and the rules need the prometheus-operator CRDs
+   * (`monitoring.coreos.com`) in the cluster.
+   *
+   * @default false
+   */
+  readonly metrics?: boolean;
+
+  /** Full exporter image reference; overrides `registry` for this image. @default - natsio/prometheus-nats-exporter:0.20.1 */
+  readonly metricsExporterImage?: string;
+
+  /** Port of the exporter, named `metrics`. @default 7777 */
+  readonly metricsPort?: number;
+
+  /** @default '10m' */
+  readonly metricsCpuRequest?: string;
+
+  /** @default '32Mi' */
+  readonly metricsMemoryRequest?: string;
+
+  /** @default '128Mi' */
+  readonly metricsMemoryLimit?: string;
+
+  /** Which object makes Prometheus scrape the exporters. @default MetricsMonitor.POD_MONITOR */
+  readonly metricsMonitor?: MetricsMonitor;
+
+  /**
+   * Labels on the monitor, the PrometheusRule and the dashboard ConfigMap, for the selectors of the user's
+   * Prometheus (kube-prometheus-stack selects `release: <its release name>` by default).
+   *
+   * @default - none
+   */
+  readonly metricsLabels?: { [key: string]: string };
+
+  /** Add the PrometheusRule with the alerts. @default true */
+  readonly metricsAlerts?: boolean;
+
+  /** How long each alert's condition must hold before it fires. @default Duration.minutes(5) */
+  readonly alertFor?: Duration;
+
+  /** Messages a consumer may have pending before `NatsConsumerPendingHigh` fires. @default 1000 */
+  readonly alertConsumerPending?: number;
+
+  /** Share of `max_file_store` (0 to 1) above which `NatsStoreUsageHigh` fires. @default 0.8 */
+  readonly alertStoreUsage?: number;
+
+  /** Add the Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`). @default true */
+  readonly metricsDashboard?: boolean;
 
   /** Names of Secrets used to pull the images. @default - none */
   readonly imagePullSecrets?: string[];

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { claimUnique } from './internal/names';
 import { NatsProps } from './nats-props';
+import { INatsMetrics, NatsMetrics } from './metrics/metrics';
 import { INatsCertificates, NatsCertificates } from './security/certificates';
 import { INatsNetworkPolicy, NatsNetworkPolicy } from './security/network-policy';
 import { NATS_BOX_VERSION, NATS_VERSION } from './server/images';
@@ -45,6 +46,8 @@ export class Nats extends Construct {
   public readonly networkPolicy?: INatsNetworkPolicy;
   /** Absent when `natsBox` is false. */
   public readonly natsBox?: INatsBox;
+  /** The monitor, alert rules and dashboard; present when `metrics` is on. */
+  public readonly metrics?: INatsMetrics;
   /** @internal Properties with every default applied, for the constructs that build on this deployment. */
   public readonly _settings: NatsSettings;
 
@@ -67,6 +70,9 @@ export class Nats extends Construct {
     }
     if (settings.natsBox) {
       this.natsBox = new NatsBox(this, 'Box', settings);
+    }
+    if (settings.metrics) {
+      this.metrics = new NatsMetrics(this, 'Metrics', settings);
     }
     const host = namespace ? `${settings.name}.${namespace}.svc.cluster.local` : settings.name;
     this.clientUrl = `nats://${host}:${settings.clientPort}`;

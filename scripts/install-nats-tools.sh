@@ -10,6 +10,8 @@ DIR=${NATS_TOOLS_DIR:-/var/cache/nats-cdk8s/bin}
 # The cluster test runs each server in its own network namespace (iproute2) and root (chroot).
 command -v ip >/dev/null || { apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null; }
 # The pods' sidecars run shell scripts in their chroot: a static busybox stands in for the nats-box image's.
+# The metrics tests run the real Prometheus, and promtool tests the alert rules: both from Debian's package.
+command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 [ -x /bin/busybox ] || { apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null; }
 mkdir -p "$DIR"
 
@@ -29,7 +31,9 @@ build() { # name version package
 build nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2
 build nats "$NATSCLI_VERSION" github.com/nats-io/natscli/nats
 build nats-server-config-reloader "$NATS_RELOADER_VERSION" github.com/nats-io/nack/cmd/nats-server-config-reloader
+build prometheus-nats-exporter "$NATS_EXPORTER_VERSION" github.com/nats-io/prometheus-nats-exporter
 ln -sf "nats-server-$NATS_SERVER_VERSION" "$DIR/nats-server"
 ln -sf "nats-$NATSCLI_VERSION" "$DIR/nats"
 ln -sf "nats-server-config-reloader-$NATS_RELOADER_VERSION" "$DIR/nats-server-config-reloader"
+ln -sf "prometheus-nats-exporter-$NATS_EXPORTER_VERSION" "$DIR/prometheus-nats-exporter"
 "$DIR/nats-server" --version >&2

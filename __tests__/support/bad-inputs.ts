@@ -240,6 +240,13 @@ size('cpu limit below request', { cpuLimit: '50m' }, 'cpuLimit must be at least 
 size('maxPayload above 64Mi', { maxPayload: '100Mi' }, 'maxPayload must be from 1 byte to 64Mi');
 size('reloader image with the reloader off', { configReloader: false, configReloaderImage: 'x/reloader:1' }, 'configReloaderImage is set but the config reloader is off: set configReloader to true, or remove configReloaderImage');
 size('reloader memory limit below request', { configReloader: true, configReloaderMemoryLimit: '8Mi' }, 'configReloaderMemoryLimit must be at least configReloaderMemoryRequest ("16Mi"), got "8Mi"');
+size('metrics prop with metrics off', { metricsPort: 9100 }, 'metricsPort is set but metrics are off: set metrics to true, or remove metricsPort');
+size('metricsPort = monitorPort', { metrics: true, metricsPort: 8222 }, 'metricsPort and monitorPort must be different ports, both are 8222');
+size('metricsPort 80', { metrics: true, metricsPort: 80 }, 'metricsPort must be from 1024 to 65535');
+size('metrics memory limit below request', { metrics: true, metricsMemoryLimit: '16Mi' }, 'metricsMemoryLimit must be at least metricsMemoryRequest ("32Mi"), got "16Mi"');
+size('alertStoreUsage 80 (a percentage)', { metrics: true, alertStoreUsage: 80 }, 'alertStoreUsage must be a share of max_file_store between 0 and 1 (such as 0.8), got 80');
+size('alertConsumerPending 0', { metrics: true, alertConsumerPending: 0 }, 'alertConsumerPending must be a whole number of at least 1, got 0');
+size('metricsLabels with a bad value', { metrics: true, metricsLabels: { release: 'kube prometheus' } }, 'metricsLabels["release"] must be a label value');
 size('runAsUser 0 (root)', { runAsUser: 0 }, 'runAsUser must be a non-root id from 1 to 2147483647, got 0');
 
 // 7. The app's variables
@@ -253,12 +260,15 @@ env('NATS_MEMORY_STORE_SIZE (renamed)', { NATS_MEMORY_STORE_SIZE: '64Mi' }, 'NAT
 env('NATS_REPLICAS=three', { NATS_REPLICAS: 'three' }, 'NATS_REPLICAS must be a whole number such as 1 or 3, got "three"');
 env('NATS_REPLICAS=2', { NATS_REPLICAS: '2' }, 'replicas must be odd (1, 3 or 5)');
 env('NATS_PREPARE_VOLUME_OWNERSHIP=1', { NATS_PREPARE_VOLUME_OWNERSHIP: '1' }, 'NATS_PREPARE_VOLUME_OWNERSHIP must be "true" or "false", got "1"');
+env('NATS_METRICS=yes', { NATS_METRICS: 'yes' }, 'NATS_METRICS must be "true" or "false", got "yes"');
 env('NATS_STORAGE_SIZE=10GB', { NATS_STORAGE_SIZE: '10GB' }, 'storageSize must be a whole number of bytes written as a Kubernetes quantity such as "10Gi", "512Mi" or "1G", got "10GB"');
 env('NATS_NAMESPACE=kube-system', { NATS_NAMESPACE: 'kube-system' }, 'namespace must not be one the cluster owns');
 env('NATS_MAX_MEMORY_STORE without a limit', { NATS_MAX_MEMORY_STORE: '64Mi' }, 'maxMemoryStore needs memoryLimit');
 
 // 8. Untyped callers: strings for enums, Durations, numbers and lists
 const untyped = (input: string, run: (a: InputApi) => unknown, message: string) => add('untyped caller', input, run, message);
+untyped('metricsMonitor as a string', (a) => a.nats({ metrics: true, metricsMonitor: 'podmonitor' }), 'metricsMonitor must be one of MetricsMonitor.POD_MONITOR ("PodMonitor")');
+untyped('metrics as a string', (a) => a.nats({ metrics: 'true' }), 'metrics must be true or false, got "true"');
 const prop = (input: string, props: any, message: string) => untyped(input, (a) => a.nats(props), message);
 prop('security: "PRODUCTION"', { security: 'PRODUCTION' }, 'security must be one of SecurityProfile.HOMELAB ("homelab"), SecurityProfile.PRODUCTION ("production"), got "PRODUCTION"');
 prop('security: "Production"', { security: 'Production' }, 'security must be one of SecurityProfile.HOMELAB');

@@ -69,3 +69,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export const promExporter = () => tool('prometheus-nats-exporter');
+
+/** Debian's prometheus package (scripts/install-nats-tools.sh installs it): promtool and the server. */
+export function promTool(name: 'promtool' | 'prometheus'): string {
+  const path = `/usr/bin/${name}`;
+  if (!existsSync(path)) throw new Error(`${path} is missing: run "bash scripts/install-nats-tools.sh" (npm test does)`);
+  return path;
+}

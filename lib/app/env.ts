@@ -15,6 +15,7 @@ export const ENV_VARS: { [variable: string]: string } = {
   NATS_REGISTRY: 'registry',
   NATS_IMAGE_PULL_SECRETS: 'imagePullSecrets',
   NATS_MAX_PAYLOAD: 'maxPayload',
+  NATS_METRICS: 'metrics',
 };
 
 /** The app's other variables: how the streams are applied, and the migration Job of `npm run migrate`. */
@@ -92,6 +93,7 @@ function parseValue(variable: string, prop: string, value: string): unknown {
       }
       return Number(value);
     case 'prepareVolumeOwnership':
+    case 'metrics':
       return choice(variable, value, { true: true, false: false }, false);
     case 'imagePullSecrets':
       return value.split(',').map((name) => name.trim()).filter((name) => name !== '');

@@ -12,7 +12,7 @@ export interface INatsNetworkPolicy extends IConstruct {
 /**
  * Ingress rules for the servers: the client port from the release namespace (nats-box included) and the
  * namespaces in `clientNamespaces`; the cluster port only from the servers themselves; the monitoring port
- * from the release namespace and `monitoringNamespace`. Created by `Nats` when `networkPolicy` is on.
+ * from the release namespace and `monitoringNamespace`, and so is the metrics port when `metrics` is on. Created by `Nats` when `networkPolicy` is on.
  */
 export class NatsNetworkPolicy extends Construct implements INatsNetworkPolicy {
   public readonly policy: ApiObject;
@@ -34,6 +34,8 @@ export class NatsNetworkPolicy extends Construct implements INatsNetworkPolicy {
           { ports: port(s.clientPort), from: [sameNamespace, ...clientNamespaces.map(namespace)] },
           { ports: port(s.clusterPort), from: [{ podSelector: { matchLabels: servers } }] },
           { ports: port(s.monitorPort), from: [sameNamespace, ...(monitoringNamespace ? [namespace(monitoringNamespace)] : [])] },
+          // Prometheus scrapes the exporters.
+          ...(s.metrics ? [{ ports: port(s.metrics.port), from: [sameNamespace, ...(monitoringNamespace ? [namespace(monitoringNamespace)] : [])] }] : []),
         ],
       },
     });

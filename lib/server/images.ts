@@ -6,6 +6,8 @@ export const NATS_VERSION = '2.14.10';
 export const NATS_BOX_VERSION = '0.19.7';
 /** The config reloader of nats-io/nack, the one the official chart runs. */
 export const RELOADER_VERSION = '0.22.4';
+/** nats-io/prometheus-nats-exporter; scripts/versions.env builds the same version for the tests. */
+export const EXPORTER_VERSION = '0.20.1';
 
 /** Official image and the name it has under a mirror prefix such as `harbor.example.com/library`. */
 interface DefaultImage {
@@ -25,6 +27,11 @@ export const NATS_BOX_IMAGE: DefaultImage = {
 export const RELOADER_IMAGE: DefaultImage = {
   official: `natsio/nats-server-config-reloader:${RELOADER_VERSION}`,
   mirrored: `nats-server-config-reloader:${RELOADER_VERSION}`,
+};
+
+export const EXPORTER_IMAGE: DefaultImage = {
+  official: `natsio/prometheus-nats-exporter:${EXPORTER_VERSION}`,
+  mirrored: `prometheus-nats-exporter:${EXPORTER_VERSION}`,
 };
 
 /** The reference for a default image, under `registry` when a mirror prefix is set. */

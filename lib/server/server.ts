@@ -7,6 +7,7 @@ import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/la
 import { RESTRICTED_CONTAINER, restrictedPod } from '../internal/pod-security';
 import { HealthCheck } from '../nats-props';
 import { configSidecars } from './sidecars';
+import { exporterContainer } from '../metrics/exporter';
 import { SERVER_PATHS, serverConfigModel, serverEnv } from './server-config';
 import { renderNatsConfig } from '../config/nats-config';
 import { restartDigest } from '../config/reload';
@@ -53,6 +54,7 @@ export class NatsServer extends Construct implements INatsServer {
     const model = serverConfigModel(s);
     this.configText = renderNatsConfig(model);
     const sidecars = configSidecars(s);
+    const exporter = s.metrics ? [exporterContainer(s)] : [];
     // With the reloader, the pods roll only for what the server cannot reload (lib/config/reload.ts), and for a new
     // auth script, which the sidecar reads at start; without it, every change to the config rolls them.
     const sidecarText = Object.values(sidecars.configData).join('\n');
@@ -126,7 +128,7 @@ export class NatsServer extends Construct implements INatsServer {
             annotations: {
               'checksum/config': checksum,
               // kubectl exec and logs go to the server, not the reloader beside it.
-              ...(sidecars.containers.length > 0 ? { 'kubectl.kubernetes.io/default-container': 'nats' } : {}),
+              ...(sidecars.containers.length + exporter.length > 0 ? { 'kubectl.kubernetes.io/default-container': 'nats' } : {}),
             },
           },
           spec: {
@@ -181,7 +183,7 @@ export class NatsServer extends Construct implements INatsServer {
               readinessProbe: probe(HealthCheck.SERVER_ONLY, 10, 3),
               livenessProbe: probe(HealthCheck.JETSTREAM_ENABLED, 30, 3),
               securityContext: RESTRICTED_CONTAINER,
-            }, ...sidecars.containers],
+            }, ...sidecars.containers, ...exporter],
             volumes: [
               { name: 'config', configMap: { name: configMap } },
               { name: 'pid', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },

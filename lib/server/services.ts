@@ -33,7 +33,11 @@ export class NatsServices extends Construct implements INatsServices {
         // Starting servers must resolve each other before any is Ready, or the cluster never forms.
         publishNotReadyAddresses: true,
         selector,
-        ports: [port('client', s.clientPort), port('cluster', s.clusterPort), port('monitor', s.monitorPort)],
+        ports: [
+          port('client', s.clientPort), port('cluster', s.clusterPort), port('monitor', s.monitorPort),
+          // The exporters, for a ServiceMonitor.
+          ...(s.metrics ? [port('metrics', s.metrics.port)] : []),
+        ],
       },
     });
 

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import { checkExtraConfig } from '../config/extra-config';
-import { NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, RELOADER_IMAGE, defaultImage } from './images';
+import { EXPORTER_IMAGE, NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, RELOADER_IMAGE, defaultImage } from './images';
 import { headlessServiceName } from '../internal/names';
 import { Schema, checkProps, enumOf } from '../internal/props';
 import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from '../internal/quantity';
 import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from '../internal/validate';
-import { ClaimRetention, HealthCheck, NatsProps, StorageAccessMode } from '../nats-props';
+import { ClaimRetention, HealthCheck, MetricsMonitor, NatsProps, StorageAccessMode } from '../nats-props';
 import { SECURITY_PROPS_SCHEMA, SecuritySettings, resolveSecurity } from '../security/settings';
 
 /** Every property resolved: defaults applied, quantities parsed, all checks passed. */
@@ -49,10 +49,28 @@ export interface NatsSettings {
     readonly memoryRequest: string;
     readonly memoryLimit: string;
   };
+  /** Set when the metrics exporter runs beside each server. */
+  readonly metrics?: MetricsSettings;
   readonly imagePullSecrets: string[];
   readonly extraConfig: { [key: string]: any };
   /** TLS, users and accounts, NetworkPolicy. */
   readonly security: SecuritySettings;
+}
+
+/** The exporter sidecar and what is built on its metrics. */
+export interface MetricsSettings {
+  readonly image: string;
+  readonly port: number;
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+  readonly monitor: MetricsMonitor;
+  readonly labels: { [key: string]: string };
+  readonly alerts: boolean;
+  readonly alertForSeconds: number;
+  readonly alertConsumerPending: number;
+  readonly alertStoreUsage: number;
+  readonly dashboard: boolean;
 }
 
 /** StatefulSet names above this make the `controller-revision-hash` label exceed 63 characters. */
@@ -107,6 +125,19 @@ const NATS_PROPS_SCHEMA: Schema<NatsProps> = {
   configReloaderCpuRequest: 'string',
   configReloaderMemoryRequest: 'string',
   configReloaderMemoryLimit: 'string',
+  metrics: 'boolean',
+  metricsExporterImage: 'string',
+  metricsPort: 'integer',
+  metricsCpuRequest: 'string',
+  metricsMemoryRequest: 'string',
+  metricsMemoryLimit: 'string',
+  metricsMonitor: enumOf('MetricsMonitor', MetricsMonitor),
+  metricsLabels: 'object',
+  metricsAlerts: 'boolean',
+  alertFor: 'duration',
+  alertConsumerPending: 'integer',
+  alertStoreUsage: 'number',
+  metricsDashboard: 'boolean',
   imagePullSecrets: 'string[]',
   extraConfig: 'object',
   ...SECURITY_PROPS_SCHEMA,
@@ -256,6 +287,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
 
   const security = resolveSecurity(props, name);
   const configReloader = resolveReloader(props, security.tls !== undefined || security.users.length > 0);
+  const metrics = resolveMetrics(props, { clientPort, clusterPort, monitorPort });
 
   return {
     name,
@@ -292,6 +324,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     extraConfig: checkExtraConfig(props.extraConfig ?? {}),
     security,
     configReloader,
+    metrics,
   };
 }
 
@@ -324,4 +357,73 @@ function resolveReloader(props: NatsProps, inUse: boolean): NatsSettings['config
     throw new Error(`configReloaderMemoryLimit must be at least configReloaderMemoryRequest ("${memoryRequest}"), got "${memoryLimit}"`);
   }
   return { image, cpuRequest, memoryRequest, memoryLimit };
+}
+
+const METRICS_PROPS = [
+  'metricsExporterImage', 'metricsPort', 'metricsCpuRequest', 'metricsMemoryRequest', 'metricsMemoryLimit', 'metricsMonitor',
+  'metricsLabels', 'metricsAlerts', 'alertFor', 'alertConsumerPending', 'alertStoreUsage', 'metricsDashboard',
+] as const;
+
+/** The exporter and its monitor, alerts and dashboard; off unless `metrics` is true. */
+function resolveMetrics(props: NatsProps, ports: { [name: string]: number }): MetricsSettings | undefined {
+  if (!props.metrics) {
+    for (const prop of METRICS_PROPS) {
+      if (props[prop] !== undefined) {
+        throw new Error(`${prop} is set but metrics are off: set metrics to true, or remove ${prop}`);
+      }
+    }
+    return undefined;
+  }
+  const image = props.metricsExporterImage ?? defaultImage(EXPORTER_IMAGE, props.registry);
+  checkImage('metricsExporterImage', image);
+  const port = props.metricsPort ?? 7777;
+  checkDistinctPorts({ ...ports, metricsPort: port });
+  if (port < MIN_PORT) {
+    throw new Error(`metricsPort must be from ${MIN_PORT} to 65535: the exporter runs as non-root without capabilities and cannot bind a privileged port, got ${port}`);
+  }
+  const cpuRequest = props.metricsCpuRequest ?? '10m';
+  parseMillicores('metricsCpuRequest', cpuRequest);
+  const memoryRequest = props.metricsMemoryRequest ?? '32Mi';
+  const memoryLimit = props.metricsMemoryLimit ?? '128Mi';
+  if (parseBytes('metricsMemoryLimit', memoryLimit) < parseBytes('metricsMemoryRequest', memoryRequest)) {
+    throw new Error(`metricsMemoryLimit must be at least metricsMemoryRequest ("${memoryRequest}"), got "${memoryLimit}"`);
+  }
+  const labels = props.metricsLabels ?? {};
+  for (const [key, value] of Object.entries(labels)) {
+    checkLabel(key, value);
+  }
+  const alertForMillis = props.alertFor === undefined ? 300_000 : props.alertFor.toMilliseconds();
+  if (alertForMillis % 1000 !== 0 || alertForMillis < 0) {
+    throw new Error(`alertFor must be a whole number of seconds, zero or more, got ${alertForMillis}ms`);
+  }
+  const alertForSeconds = alertForMillis / 1000;
+  const alertConsumerPending = props.alertConsumerPending ?? 1000;
+  if (alertConsumerPending < 1) {
+    throw new Error(`alertConsumerPending must be a whole number of at least 1, got ${alertConsumerPending}`);
+  }
+  const alertStoreUsage = props.alertStoreUsage ?? 0.8;
+  if (!(alertStoreUsage > 0 && alertStoreUsage < 1)) {
+    throw new Error(`alertStoreUsage must be a share of max_file_store between 0 and 1 (such as 0.8), got ${alertStoreUsage}`);
+  }
+  return {
+    image, port, cpuRequest, memoryRequest, memoryLimit,
+    monitor: props.metricsMonitor ?? MetricsMonitor.POD_MONITOR,
+    labels,
+    alerts: props.metricsAlerts ?? true,
+    alertForSeconds,
+    alertConsumerPending,
+    alertStoreUsage,
+    dashboard: props.metricsDashboard ?? true,
+  };
+}
+
+/** A Kubernetes label: an optionally prefixed name of at most 63 characters, and a value of at most 63. */
+function checkLabel(key: string, value: unknown): void {
+  const name = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+  if (!name.test(key) || key.split('/')[0].length > 253) {
+    throw new Error(`metricsLabels key must be a Kubernetes label name (letters, digits, '-', '_', '.', at most 63, optional DNS prefix), got "${key}"`);
+  }
+  if (typeof value !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(value)) {
+    throw new Error(`metricsLabels["${key}"] must be a label value (letters, digits, '-', '_', '.', at most 63), got ${JSON.stringify(value)}`);
+  }
 }
