@@ -7,8 +7,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { PRODUCTION_PROPS } from './support/profiles';
 import {
-  CertManagerIssuerKind, DeliverPolicy, JetStream, NATS_BOX_VERSION, NATS_VERSION, NatsChart, NatsChartProps, SecurityProfile, StorageType,
+  DeliverPolicy, JetStream, NATS_BOX_VERSION, NATS_VERSION, NatsChart, NatsChartProps, SecurityProfile, StorageType,
 } from '../lib';
 
 const root = join(__dirname, '..');
@@ -152,22 +153,7 @@ describe('the Python wheel', () => {
   test('production profile with users, accounts and the streams: the same manifests as in TypeScript', () => {
     // The TypeScript twin of app.py's production profile, built like main.ts.
     const outdir = join(work, 'ts-production');
-    const props: NatsChartProps = {
-      replicas: 3,
-      security: SecurityProfile.PRODUCTION,
-      clientMutualTls: true,
-      certManagerIssuer: 'nats-ca',
-      certManagerIssuerKind: CertManagerIssuerKind.CLUSTER_ISSUER,
-      accounts: [{ name: 'APP', maxFileStore: '5Gi' }, { name: 'SYS' }],
-      systemAccount: 'SYS',
-      users: [
-        { name: 'app', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'app' },
-        { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
-      ],
-      natsBoxUser: 'app',
-      clientNamespaces: ['jupyterhub'],
-      monitoringNamespace: 'monitoring',
-    };
+    const props: NatsChartProps = PRODUCTION_PROPS;
     const app = new App({ outdir });
     const chart = new NatsChart(app, 'nats', props);
     const streams = new Chart(app, 'streams', { namespace: chart.namespace, disableResourceNameHashes: true });

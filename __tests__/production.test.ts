@@ -1,25 +1,11 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { CertManagerIssuerKind, JetStream, Nats, NatsProps, SecurityProfile } from '../lib';
+import { JetStream, Nats, NatsProps } from '../lib';
 import { confOf, find, synth } from './support/tools';
+import { PRODUCTION_PROPS } from './support/profiles';
 
 // One setting turns on TLS everywhere, NetworkPolicy and required credentials; cert-manager issues the certificates.
 const chart = new Chart(Testing.app(), 'prod', { namespace: 'nats' });
-const props: NatsProps = {
-  replicas: 3,
-  security: SecurityProfile.PRODUCTION,
-  clientMutualTls: true,
-  certManagerIssuer: 'nats-ca',
-  certManagerIssuerKind: CertManagerIssuerKind.CLUSTER_ISSUER,
-  accounts: [{ name: 'APP', maxFileStore: '5Gi' }, { name: 'SYS' }],
-  systemAccount: 'SYS',
-  users: [
-    { name: 'app', account: 'APP', passwordSecretName: 'nats-users', passwordSecretKey: 'app' },
-    { name: 'admin', account: 'SYS', passwordSecretName: 'nats-users', passwordSecretKey: 'admin' },
-  ],
-  natsBoxUser: 'app',
-  clientNamespaces: ['jupyterhub'],
-  monitoringNamespace: 'monitoring',
-};
+const props: NatsProps = PRODUCTION_PROPS;
 const nats = new Nats(chart, 'nats', props);
 const manifest = synth(chart);
 const conf = confOf(manifest);
