@@ -69,9 +69,16 @@ describe('settings from the environment', () => {
     expect(sts.spec.replicas).toBe(3);
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('local-path');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
-    expect(sts.spec.template.spec.containers[0].image).toBe('harbor.example.com/library/nats:2.14.10-alpine');
+    expect(sts.spec.template.spec.containers[0].image).toBe('harbor.example.com/library/nats:2.15.3-alpine');
     expect(sts.spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor' }, { name: 'other' }]);
     expect(docs.find((d) => d.kind === 'PodDisruptionBudget')).toBeDefined();
+  });
+
+  test('NATS_IMAGE pins the server image (an upgrade or a rollback without code changes)', () => {
+    const { docs } = synthApp({ NATS_IMAGE: 'harbor.example.com/library/nats:2.14.10-alpine' });
+    const sts = docs.find((d) => d.kind === 'StatefulSet');
+    expect(sts.spec.template.spec.containers[0].image).toBe('harbor.example.com/library/nats:2.14.10-alpine');
+    expect(() => synthApp({ NATS_IMAGE: 'nats:2.14.10 alpine' })).toThrow(/image/);
   });
 
   test('volume ownership opt-in lowers the namespace to baseline', () => {

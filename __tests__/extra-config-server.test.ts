@@ -1,6 +1,8 @@
 // Every extraConfig rule against the real nats-server: what the server does with the input the rule refuses, and
 // that what the table allows is what the server accepts. No rule is invented, and none is missing where the server
 // has one.
+import { Chart, Testing } from 'cdk8s';
+import { Nats } from '../lib';
 import { checkExtraConfig, CONFIG_KEY_ALIASES, EXTRA_CONFIG_KEYS, REFUSED_CONFIG_KEYS } from '../lib/config/extra-config';
 import { ConfVariable, renderNatsConfig } from '../lib/config/nats-config';
 import { startServer } from './support/server';
@@ -75,12 +77,21 @@ describe('the table is the server\'s: every allowed key, with a value of its typ
   test.each(Object.entries(EXTRA_CONFIG_KEYS))('%s', (key, type) => {
     const [good, bad] = Array.isArray(type) ? [type[0], 'bogus']
       : typeof type === 'object' ? [(type as any).max, (type as any).max + 1] : samples[type as string];
-    const value = key === 'server_metadata' ? { zone: 'a' } : good;
+    // max_pending below max_payload (1 MiB by default) is refused by nats-server 2.15: the construct refuses it too.
+    const value = key === 'server_metadata' ? { zone: 'a' } : key === 'max_pending' ? 64 * 1024 * 1024 : good;
     expect(checkExtraConfig({ [key]: value })).toEqual({ [key]: value });
     expect(checkConfig(conf({ [key]: value }))).toEqual({ ok: true, output: expect.any(String) });
     expect(() => checkExtraConfig({ [key]: bad })).toThrow(`extraConfig key "${key}" must be`);
     expect(checkConfig(conf({ [key]: bad })).ok).toBe(false);
   });
+});
+
+test('max_pending below max_payload: the server refuses it, and so does the construct, naming both', () => {
+  expect(checkConfig(conf({ max_pending: 1000 }))).toEqual({ ok: false, output: expect.stringContaining('cannot be higher than max_pending') });
+  expect(() => new Nats(new Chart(Testing.app(), 'c'), 'nats', { extraConfig: { max_pending: 1000 } }))
+    .toThrow('extraConfig max_pending must be at least max_payload (1048576 bytes, the default): the server refuses to start otherwise, got 1000');
+  expect(() => new Nats(new Chart(Testing.app(), 'c'), 'nats', { maxPayload: '2Mi', extraConfig: { max_pending: 1048576 } }))
+    .toThrow('extraConfig max_pending must be at least max_payload (2097152 bytes, maxPayload)');
 });
 
 test('keys the table refuses or maps are keys the server knows; a typo is one it does not', () => {

@@ -137,7 +137,7 @@ describe('homelab: one server', () => {
   });
 
   test('default images', () => {
-    expect(server(manifest).image).toBe('nats:2.14.10-alpine');
+    expect(server(manifest).image).toBe('nats:2.15.3-alpine');
     expect(find(manifest, 'Deployment').spec.template.spec.containers[0].image).toBe('natsio/nats-box:0.19.7');
   });
 
@@ -219,7 +219,7 @@ describe('private registry', () => {
   });
 
   test('every image comes from the mirror, with pull secrets', () => {
-    expect(server(manifest).image).toBe('harbor.example.com/library/nats:2.14.10-alpine');
+    expect(server(manifest).image).toBe('harbor.example.com/library/nats:2.15.3-alpine');
     const box = find(manifest, 'Deployment').spec.template.spec;
     expect(box.containers[0].image).toBe('harbor.example.com/library/nats-box:0.19.7');
     expect(podSpec(manifest).imagePullSecrets).toEqual([{ name: 'harbor' }]);

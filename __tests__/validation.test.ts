@@ -22,7 +22,7 @@ describe('every invalid input is refused at synth time with the value and what i
     [{ storageSize: '1Ei' }, 'storageSize is beyond the largest size this library handles (2^53 - 1 bytes, just under 8Pi), got "1Ei"'],
     [{ storageSize: '-10Gi' }, 'storageSize must not be negative, got "-10Gi"'],
     [{ maxPayload: '0.5' }, 'maxPayload must be a whole number of bytes, got "0.5" (0.5 bytes)'],
-    [{ image: 'nats:latest' }, 'image must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats:latest"'],
+    [{ image: 'nats:latest' }, 'image must name a fixed tag or digest, such as "nats:2.15.3-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats:latest"'],
     [{ image: 'Harbor.example.com/Library/nats:2.14.10' }, 'image must be an image reference (lowercase repository path, optional registry host, then :tag or @sha256:digest)'],
     [{ image: 'harbor.example.com//nats:2.14.10' }, 'image must be an image reference'],
     [{ memoryStoreSize: '64Mi' } as NatsProps, 'memoryStoreSize was renamed maxMemoryStore in 0.3.0: set maxMemoryStore instead, got memoryStoreSize "64Mi"'],
@@ -41,8 +41,8 @@ describe('every invalid input is refused at synth time with the value and what i
     [{ monitorPort: 70000 }, 'monitorPort must be an integer from 1 to 65535, got 70000'],
     [{ clusterPort: 4222 }, 'clusterPort and clientPort must be different ports, both are 4222'],
     [{ monitorPort: 6222 }, 'monitorPort and clusterPort must be different ports, both are 6222'],
-    [{ image: 'nats' }, 'image must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats"'],
-    [{ image: 'harbor.example.com:5000/library/nats' }, 'image must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "harbor.example.com:5000/library/nats"'],
+    [{ image: 'nats' }, 'image must name a fixed tag or digest, such as "nats:2.15.3-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats"'],
+    [{ image: 'harbor.example.com:5000/library/nats' }, 'image must name a fixed tag or digest, such as "nats:2.15.3-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "harbor.example.com:5000/library/nats"'],
     [{ natsBoxImage: 'natsio/nats-box' }, 'natsBoxImage must name a fixed tag or digest'],
     [{ registry: 'https://harbor.example.com/library' }, 'registry must be a registry host with an optional port and lowercase path, no scheme or trailing \'/\', such as "harbor.example.com/library", got "https://harbor.example.com/library"'],
     [{ registry: 'harbor.example.com/library/' }, 'registry must be a registry host with an optional port and lowercase path, no scheme'],
@@ -58,7 +58,7 @@ describe('every invalid input is refused at synth time with the value and what i
 
   test('valid edge values pass', () => {
     for (const props of [
-      { replicas: 5 }, { storageSize: '1Gi' }, { image: 'harbor.example.com:5000/library/nats:2.14.10-alpine' },
+      { replicas: 5 }, { storageSize: '1Gi' }, { image: 'harbor.example.com:5000/library/nats:2.15.3-alpine' },
       { image: `nats@sha256:${'a'.repeat(64)}` }, { name: 'n'.repeat(52) }, { maxFileStore: '9.5Gi' }, { clientPort: 1024 },
     ] as NatsProps[]) {
       expect(synthWith(props)).not.toThrow();

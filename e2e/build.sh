@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and caches everything the e2e cluster needs, under /var/cache/k8s-e2e (warm run: seconds).
 #   apt packages, Kubernetes server binaries + kubectl, minimal CoreDNS, nats-server/natscli
-#   and nats-server-config-reloader (scripts/install-nats-tools.sh), OCI images (nats, nats-box, reloader, pause).
+#   and nats-server-config-reloader (scripts/install-nats-tools.sh), the Prometheus Operator and Prometheus, OCI images (nats, nats-box,
+#   reloaders, exporter, operator, Prometheus, pause).
 # Logs: /var/log/k8s-e2e/build-*.log. Prints per-step timings.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -25,6 +26,7 @@ step k8s "$E2E_DIR/lib/build-k8s.sh"
 step nats-tools env NATS_TOOLS_DIR="$NATS_TOOLS_DIR" "$REPO_DIR/scripts/install-nats-tools.sh"
 step coredns "$E2E_DIR/lib/build-coredns.sh"
 step netpol "$E2E_DIR/lib/build-netpol.sh"
+step monitoring "$E2E_DIR/lib/build-monitoring.sh"
 step images "$E2E_DIR/lib/build-images.sh"
 "$KBIN/kube-apiserver" --version
 log "build total: $(( $(date +%s) - T0 ))s"

@@ -163,7 +163,7 @@ export interface NatsProps extends NatsSecurityProps {
    */
   readonly registry?: string;
 
-  /** Full nats-server image reference with a tag or digest; overrides `registry` for this image. @default - nats:2.14.10-alpine */
+  /** Full nats-server image reference with a tag or digest; overrides `registry` for this image. @default - nats:2.15.3-alpine */
   readonly image?: string;
 
   /** Deploy a nats-box Deployment whose default context points at the client Service. @default true */

@@ -29,6 +29,7 @@ build() { # name version package
 }
 
 build nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2
+build nats-server "$NATS_SERVER_PREVIOUS_VERSION" github.com/nats-io/nats-server/v2
 build nats "$NATSCLI_VERSION" github.com/nats-io/natscli/nats
 build nats-server-config-reloader "$NATS_RELOADER_VERSION" github.com/nats-io/nack/cmd/nats-server-config-reloader
 build prometheus-nats-exporter "$NATS_EXPORTER_VERSION" github.com/nats-io/prometheus-nats-exporter

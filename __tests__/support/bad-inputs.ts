@@ -80,6 +80,7 @@ extra('write_timeout: "bogus"', { write_timeout: 'bogus' }, 'extraConfig key "wr
 extra('max_sub_tokens: 300', { max_sub_tokens: 300 }, 'extraConfig key "max_sub_tokens" must be a whole number from 1 to 255, got 300');
 extra('mappings: "x"', { mappings: 'x' }, 'extraConfig key "mappings" must be a block of keys and values, got "x"');
 extra('max_conn and max_connections', { max_conn: 1, max_connections: 2 }, 'extraConfig key "max_connections" and "max_conn" are the same nats-server option; set it once');
+extra('max_pending below max_payload', { max_pending: 1000 }, 'extraConfig max_pending must be at least max_payload (1048576 bytes, the default)');
 extra('extraConfig: "debug"', 'debug', 'extraConfig must be an object, got "debug"');
 
 // 2. JetStream definitions the server would reject
@@ -177,7 +178,7 @@ tools('natsBoxUser with an nkey', (a) => a.nats({ users: [{ name: 'n', nkey: nke
 
 // 4. Images
 const image = (input: string, props: any, message: string) => add('image', input, (a) => a.nats(props), message);
-image('nats:latest', { image: 'nats:latest' }, 'image must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats:latest"');
+image('nats:latest', { image: 'nats:latest' }, 'image must name a fixed tag or digest, such as "nats:2.15.3-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "nats:latest"');
 image('nats-box latest', { natsBoxImage: 'natsio/nats-box:latest' }, 'natsBoxImage must name a fixed tag or digest');
 image('no tag', { image: 'nats' }, 'image must name a fixed tag or digest');
 image('uppercase repository', { image: 'Nats:2.14.10' }, 'image must be an image reference (lowercase repository path, optional registry host, then :tag or @sha256:digest)');

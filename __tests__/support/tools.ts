@@ -1,24 +1,27 @@
 // Paths to the real nats-server and nats CLI built by scripts/install-nats-tools.sh (`npm test` runs it first).
 import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 
 const DIR = process.env.NATS_TOOLS_DIR ?? '/var/cache/nats-cdk8s/bin';
+/** The pins of scripts/versions.env: each checkout uses its own versions, whatever another one installed last. */
+const PINS: { [name: string]: string } = Object.fromEntries([...readFileSync(join(__dirname, '..', '..', 'scripts', 'versions.env'), 'utf8')
+  .matchAll(/^([A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
 
-function tool(name: string): string {
-  const path = join(DIR, name);
+function tool(name: string, version: string): string {
+  const path = join(DIR, `${name}-${PINS[version]}`);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: run "bash scripts/install-nats-tools.sh" (npm test does)`);
   }
   return path;
 }
 
-export const natsServer = () => tool('nats-server');
-export const natsCli = () => tool('nats');
-export const natsReloader = () => tool('nats-server-config-reloader');
+export const natsServer = () => tool('nats-server', 'NATS_SERVER_VERSION');
+export const natsCli = () => tool('nats', 'NATSCLI_VERSION');
+export const natsReloader = () => tool('nats-server-config-reloader', 'NATS_RELOADER_VERSION');
 
 /** Runs `nats-server -t` on a config; returns the server's verdict. */
 export function checkConfig(conf: string, serverName = 'nats-0'): { ok: boolean; output: string } {
@@ -70,7 +73,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const promExporter = () => tool('prometheus-nats-exporter');
+export const promExporter = () => tool('prometheus-nats-exporter', 'NATS_EXPORTER_VERSION');
 
 /** Debian's prometheus package (scripts/install-nats-tools.sh installs it): promtool and the server. */
 export function promTool(name: 'promtool' | 'prometheus'): string {

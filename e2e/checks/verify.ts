@@ -12,6 +12,7 @@ import { Ctx, Deployment, StopVerify, describeDeployment, readDeployment } from 
 import { dumpDiagnostics } from './diagnostics';
 import { checkApplyJob, checkDeclarations, checkKv, checkObjectStore, checkSeedCommands } from './jetstream';
 import { checkPubSub } from './messaging';
+import { checkMetrics, prepareMetrics } from './metrics';
 import { AdminUser, checkHealthAndVarz, checkRoutesAndMetaLeader, checkServerInfo } from './monitoring';
 import { checkNackResources } from './nack';
 import { checkNetworkPolicy } from './netpol';
@@ -32,7 +33,8 @@ It creates the namespace the manifests declare and deletes it (with its claims) 
 not run anything yet, so never point it at a deployment you care about. Synthesize with another namespace instead:
   NATS_NAMESPACE=nats-verify npx cdk8s synth -o /tmp/dist-verify && npm run verify -- /tmp/dist-verify
 Needs kubectl; python3 with venv for the nats-py check (nats-py is installed from PyPI once). Only 127.0.0.1
-port-forwards are opened on this machine. With a NetworkPolicy in DIR it also starts probe pods (nats-box image) in
+port-forwards are opened on this machine. With a PodMonitor or ServiceMonitor in DIR it installs the Prometheus Operator (e2e/build.sh builds it) and runs a
+Prometheus in <ns>-monitoring. With a NetworkPolicy in DIR it also starts probe pods (nats-box image) in
 the namespace, in a fresh <ns>-np-other and in the namespaces the policy names if they do not exist yet.
 
 Environment:
@@ -108,6 +110,7 @@ class VerifyRun {
       const context = await kubectl(['config', 'current-context']);
       this.r.section(`verify ${d.dir} -> namespace ${d.ns} (context ${context.stdout.trim() || '?'}), ${new Date().toISOString().slice(11, 19)}Z`);
       await preflight(d, this.r, this.o.loadImages);
+      await prepareMetrics(d, (text) => this.r.info(text));
       this.owned = true;
       const live = await applyAndWait(d, this.r, this.o.readyTimeoutSeconds, this.tmp);
       this.readySeconds = live.readySeconds;
@@ -128,6 +131,8 @@ class VerifyRun {
       ['monitoring', () => checkHealthAndVarz(c)],
       ['routes and meta leader', () => checkRoutesAndMetaLeader(c)],
       ['server and account info', () => checkServerInfo(c, this.o.admin)],
+      // Before the NetworkPolicy probes, which create and delete the monitoring namespace themselves.
+      ['metrics (Prometheus Operator)', () => checkMetrics(c)],
       ['refused clients', () => checkRefusedClients(c)],
       ['Secret values', () => checkNoSecretLeaks(c)],
       ['NetworkPolicy', () => checkNetworkPolicy(c)],

@@ -13,6 +13,7 @@ export const ENV_VARS: { [variable: string]: string } = {
   NATS_MEMORY_LIMIT: 'memoryLimit',
   NATS_PREPARE_VOLUME_OWNERSHIP: 'prepareVolumeOwnership',
   NATS_REGISTRY: 'registry',
+  NATS_IMAGE: 'image',
   NATS_IMAGE_PULL_SECRETS: 'imagePullSecrets',
   NATS_MAX_PAYLOAD: 'maxPayload',
   NATS_METRICS: 'metrics',

@@ -68,12 +68,12 @@ export function checkImage(what: string, image: string): void {
   const valid = NAME.test(name) && name.length <= 255 && (tag === undefined || TAG.test(tag)) && (digest === undefined || DIGEST.test(digest));
   if (!valid) {
     throw new Error(
-      `${what} must be an image reference (lowercase repository path, optional registry host, then :tag or @sha256:digest), such as "harbor.example.com/library/nats:2.14.10-alpine", got "${image}"`,
+      `${what} must be an image reference (lowercase repository path, optional registry host, then :tag or @sha256:digest), such as "harbor.example.com/library/nats:2.15.3-alpine", got "${image}"`,
     );
   }
   if (digest === undefined && (tag === undefined || tag === 'latest')) {
     throw new Error(
-      `${what} must name a fixed tag or digest, such as "nats:2.14.10-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "${image}"`,
+      `${what} must name a fixed tag or digest, such as "nats:2.15.3-alpine" or "nats@sha256:<64 hex digits>" ("latest" moves), got "${image}"`,
     );
   }
 }

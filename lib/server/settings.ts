@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { checkExtraConfig } from '../config/extra-config';
+import { SERVER_LIMITS } from '../jetstream/rules';
 import { EXPORTER_IMAGE, NATS_BOX_IMAGE, NATS_IMAGE, NATS_VERSION, RELOADER_IMAGE, defaultImage } from './images';
 import { headlessServiceName } from '../internal/names';
 import { Schema, checkProps, enumOf } from '../internal/props';
@@ -258,6 +259,14 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     throw new Error(`maxPayload must be from 1 byte to 64Mi (nats-server's hard limit), got "${props.maxPayload}"`);
   }
 
+  const extraConfig = checkExtraConfig(props.extraConfig ?? {});
+  // nats-server 2.15 refuses to start when a client's pending buffer cannot hold one message.
+  const payloadLimit = maxPayloadBytes ?? SERVER_LIMITS.defaultMaxPayload;
+  if (typeof extraConfig.max_pending === 'number' && extraConfig.max_pending < payloadLimit) {
+    throw new Error(`extraConfig max_pending must be at least max_payload (${payloadLimit} bytes${maxPayloadBytes === undefined ? ', the default' : ', maxPayload'}): `
+      + `the server refuses to start otherwise, got ${extraConfig.max_pending}`);
+  }
+
   const lameDuckDurationSeconds = wholeSeconds('lameDuckDuration', props.lameDuckDuration ?? Duration.seconds(30));
   const lameDuckGracePeriodSeconds = wholeSeconds('lameDuckGracePeriod', props.lameDuckGracePeriod ?? Duration.seconds(10));
   if (lameDuckGracePeriodSeconds >= lameDuckDurationSeconds) {
@@ -321,7 +330,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     natsBox,
     natsBoxImage,
     imagePullSecrets,
-    extraConfig: checkExtraConfig(props.extraConfig ?? {}),
+    extraConfig,
     security,
     configReloader,
     metrics,

@@ -16,6 +16,8 @@ import { Target } from './target';
 /** The synthesized deployments the scenarios switch between. */
 export interface Targets {
   readonly r3: Target;
+  /** The same R3 on the previous default nats-server (NATS_IMAGE): where s9 starts. */
+  readonly r3Previous: Target;
   /** R3 with NATS_MAX_PAYLOAD=2Mi: s4's config change. */
   readonly r3Payload: Target;
   readonly r1: Target;

@@ -1,5 +1,6 @@
 /**
- * The faults. s1-s5 run on the R3 deployment against stream FAULTS; s6 is the homelab upgrade from 1 to 3
+ * The faults. s9 (server upgrade, upgrade.ts), s1-s5, s10 (store full, store-full.ts) and s11 (control plane down,
+ * control-plane.ts) run on the R3 deployment against stream FAULTS; s6 is the homelab upgrade from 1 to 3
  * replicas (refused in place, then `npm run migrate`) with stream HOMELAB written at R1 and the app's own stream.
  * s7 and s8 (certificate and credentials reload on the production-like deployment) are in secure.ts.
  */
@@ -7,6 +8,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { kubectl, kubectlOk, nats, run as exec, sleep, waitFor } from '../support/kube';
 import { seconds } from './cluster';
+import { controlPlaneDown } from './control-plane';
+import { storeFull } from './store-full';
+import { serverUpgrade } from './upgrade';
 import { Bench, Fault, NONE, Outcome, Row, runScenario, save, ScenarioRun, ScenarioSpec } from './scenario';
 import { R3_IDS } from './settings';
 import { claimName, podName, Target } from './target';
@@ -15,18 +19,23 @@ export const STREAM = 'FAULTS';
 const HOMELAB = 'HOMELAB';
 /** s4's config change: the suite synthesizes its second R3 deployment with this max_payload. */
 export const MAX_PAYLOAD = { setting: '2Mi', bytes: 2 * 1024 * 1024 } as const;
+/** Volume size of the R3 deployment: small enough for s10 to fill its max_file_store (90%) in about a minute. */
+export const R3_STORAGE = '1Gi';
 /** Messages s6 writes to the app's declared stream at R1; all must be there at R3 after the migration. */
 const APP_STREAM_MESSAGES = 50;
 
-/** s1-s5, in the order of FAULTS_SCENARIOS. */
+/** s9 (first: it upgrades the deployment the others run on), s1-s5, s10 and s11, in the order of FAULTS_SCENARIOS. */
 export function r3Scenario(id: typeof R3_IDS[number], deletions: number): ScenarioSpec {
   const spec = (name: string, fault: Fault, reelect = false): ScenarioSpec => ({ name, stream: STREAM, replicas: 3, reelect, fault });
   switch (id) {
+    case 's9': return spec('s9-server-upgrade', serverUpgrade);
     case 's1': return spec('s1-leader-pod-deleted', leaderPodDeleted, true);
     case 's2': return spec(`s2-delete-each-x${deletions}`, deleteEachInTurn);
     case 's3': return spec('s3-rollout-restart', rolloutRestart);
     case 's4': return spec('s4-config-change-apply', configChange);
     case 's5': return spec('s5-process-killed', processKilled, true);
+    case 's10': return spec('s10-store-full', storeFull);
+    case 's11': return spec('s11-control-plane-down', (run, b) => controlPlaneDown(run, b));
   }
 }
 

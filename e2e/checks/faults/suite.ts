@@ -5,7 +5,8 @@
  * Scenarios (scenarios.ts): s1 stream-leader pod deleted, s2 pods deleted in turn, s3 rollout restart, s4 config
  * change via kubectl apply, s5 nats-server SIGKILLed, s6 homelab 1 -> 3 replicas (refused in place, then migrate);
  * (secure.ts) on the production-like deployment, s7 server certificate rotated and s8 a user added and a password
- * rotated, both taken by a reload without a restart.
+ * rotated, both taken by a reload without a restart; (store-full.ts, control-plane.ts) s10 the JetStream store filled
+ * to max_file_store, s11 kube-apiserver and etcd stopped for 60 s.
  * Prints PASS/FAIL per check and ends with `N passed, N failed`; exits 1 on any FAIL.
  */
 import * as fs from 'fs';
@@ -17,7 +18,7 @@ import { LoadGen } from './loadgen';
 import { SuiteLog } from './log';
 import { markdownTable, recordRun, writeTsv } from './results';
 import { Bench, message, Row, runScenario, Targets } from './scenario';
-import { homelabUpgrade, hostScript, MAX_PAYLOAD, r3Scenario, STREAM } from './scenarios';
+import { homelabUpgrade, hostScript, MAX_PAYLOAD, R3_STORAGE, r3Scenario, STREAM } from './scenarios';
 import { LOADGEN_AUTH, prepareSecure, secureScenario, SecureContext } from './secure';
 import { R3_IDS, readSettings, SECURE_IDS, Settings } from './settings';
 import { readTarget, Target } from './target';
@@ -54,11 +55,12 @@ async function scenarios(suite: Suite): Promise<void> {
   const { settings } = suite;
   await cleanupNamespace(suite);
   const targets = await synthAll(suite);
-  await hostScript(settings.e2eDir, 'load-images.sh', [...targets.r3.files]);
+  await hostScript(settings.e2eDir, 'load-images.sh', [...targets.r3.files, ...targets.r3Previous.files]);
   await hostScript(settings.e2eDir, 'faults/build.sh');
   const onR3 = settings.scenarios.filter((s): s is typeof R3_IDS[number] => (R3_IDS as readonly string[]).includes(s));
   if (onR3.length) {
-    const bench = await deploy(suite, targets, targets.r3);
+    // s9 starts from the previous server version and upgrades the deployment the other scenarios then use.
+    const bench = await deploy(suite, targets, onR3.includes('s9') ? targets.r3Previous : targets.r3);
     await bench.loadgen.ensure(STREAM, 3);
     for (const id of onR3) record(suite, (await runScenario(bench, r3Scenario(id, settings.deletions))).row);
   }
@@ -79,13 +81,22 @@ async function scenarios(suite: Suite): Promise<void> {
   }
 }
 
+/** The official image of scripts/versions.env's NATS_SERVER_PREVIOUS_VERSION (e2e/load-images.sh provides it). */
+function previousServerImage(settings: Settings): string {
+  const pins = fs.readFileSync(path.join(settings.repoDir, 'scripts', 'versions.env'), 'utf8');
+  const version = /^NATS_SERVER_PREVIOUS_VERSION=v(\S+)/m.exec(pins)?.[1];
+  if (!version) throw new Error('scripts/versions.env has no NATS_SERVER_PREVIOUS_VERSION');
+  return `nats:${version}-alpine`;
+}
+
 function record(suite: Suite, row: Row): void {
   suite.rows.push(row);
   writeTsv(path.join(suite.settings.out, 'results.tsv'), suite.rows);
 }
 
-/** R3, R3 with a larger max_payload (s4), R1 (s6), and for s7/s8 the secure R3 without and with one more user. */
+/** R3, R3 on the previous server version (s9), R3 with a larger max_payload (s4), R1 (s6), and for s7/s8 the secure R3 without and with one more user. */
 async function synthAll(suite: Suite): Promise<Targets> {
+  const { settings } = suite;
   suite.log.log(`synth into ${suite.settings.out}/dist-*`);
   const synth = async (name: string, env: { [k: string]: string }): Promise<Target> => {
     const dir = path.join(suite.settings.out, name);
@@ -106,8 +117,9 @@ async function synthAll(suite: Suite): Promise<Targets> {
   };
   const secure = suite.settings.scenarios.some((s) => (SECURE_IDS as readonly string[]).includes(s));
   return {
-    r3: await synth('dist-r3', { NATS_REPLICAS: '3' }),
-    r3Payload: await synth('dist-r3-payload', { NATS_REPLICAS: '3', NATS_MAX_PAYLOAD: MAX_PAYLOAD.setting }),
+    r3: await synth('dist-r3', { NATS_REPLICAS: '3', NATS_STORAGE_SIZE: R3_STORAGE }),
+    r3Previous: await synth('dist-r3-previous', { NATS_REPLICAS: '3', NATS_STORAGE_SIZE: R3_STORAGE, NATS_IMAGE: previousServerImage(settings) }),
+    r3Payload: await synth('dist-r3-payload', { NATS_REPLICAS: '3', NATS_STORAGE_SIZE: R3_STORAGE, NATS_MAX_PAYLOAD: MAX_PAYLOAD.setting }),
     r1: await synth('dist-r1', { NATS_REPLICAS: '1' }),
     ...(secure ? {
       secure: await synthSecure('dist-secure', {}),

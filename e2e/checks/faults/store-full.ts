@@ -1,0 +1,81 @@
+/**
+ * s10: the JetStream file store fills up under load. A second R3 stream (FILL) takes 1 MB messages from nats-box
+ * until the servers' max_file_store refuses more. The servers must keep running (no restart), the publisher must get
+ * a clear error, what was acked must stay readable, and after a purge publishing must work again. The load
+ * generator keeps publishing to FAULTS throughout: its acked messages are read back by the scenario frame.
+ */
+import { nats } from '../support/kube';
+import { Bench, ScenarioRun } from './scenario';
+
+const FILL = 'FILL';
+/** Under the default max_payload (1 MiB), with room for headers. */
+const MESSAGE_BYTES = 1_000_000;
+/** Messages per `nats pub` call. */
+const CHUNK = 40;
+
+interface StreamInfo {
+  readonly state: { readonly messages: number; readonly bytes: number; readonly first_seq: number; readonly last_seq: number };
+}
+
+export async function storeFull(run: ScenarioRun, b: Bench): Promise<void> {
+  const { namespace: ns, natsBox: box } = b.target;
+  const pods = await b.servers.pods();
+  const before = new Map<string, string>();
+  for (const p of pods) before.set(p.name, JSON.stringify(await b.servers.pod(p.name)));
+  const varz = await b.servers.monitor<{ jetstream?: { config?: { max_storage?: number } } }>(pods[0], '/varz');
+  const maxStorage = varz.jetstream?.config?.max_storage ?? 0;
+  if (maxStorage <= 0) run.abort('no-limit', 'the servers report no max_file_store');
+  run.note(`max_file_store=${(maxStorage / 2 ** 20).toFixed(0)}MiB`);
+
+  const add = await nats(ns, box, ['stream', 'add', FILL, '--subjects', 'fill.>', '--storage', 'file', '--replicas', '3', '--defaults']);
+  if (add.code !== 0) run.abort('fill-stream', `stream ${FILL} not created: ${add.stderr.trim()}`);
+  const t0 = Date.now();
+  // Each server holds a full replica of both streams: FILL stops where one server's store is full.
+  const most = Math.ceil((maxStorage / MESSAGE_BYTES) * 1.5 / CHUNK);
+  let refusal = '';
+  for (let i = 0; i < most && !refusal; i++) {
+    const pub = await nats(ns, box, ['pub', 'fill.data', '--jetstream', '--count', String(CHUNK), `{{ Random ${MESSAGE_BYTES} ${MESSAGE_BYTES} }}`],
+      { timeoutSeconds: 120 });
+    if (pub.code !== 0) refusal = (pub.stderr + pub.stdout).trim().split('\n').filter((l) => /nats:|error/i.test(l)).pop() ?? pub.stderr.trim();
+  }
+  if (!refusal) run.abort('never-full', `the store took ${most * CHUNK} messages of ${MESSAGE_BYTES} bytes without refusing one`);
+  const full = await info(ns, box);
+  run.note(`filled_in=${((Date.now() - t0) / 1000).toFixed(0)}s fill_stream=${(full.state.bytes / 2 ** 20).toFixed(0)}MiB/${full.state.messages}msgs`);
+  run.check(/insufficient resources|storage|maximum|resource/i.test(refusal), 'unclear-error',
+    `the publisher got a clear error once the store was full: "${refusal}" (after ${full.state.messages} messages, ${(full.state.bytes / 2 ** 20).toFixed(0)} MiB in ${FILL})`);
+
+  const changed: string[] = [];
+  for (const p of pods) {
+    const now = JSON.stringify(await b.servers.pod(p.name));
+    if (now !== before.get(p.name)) changed.push(p.name);
+  }
+  run.check(changed.length === 0, 'restarted-when-full', `no server pod restarted or replaced with the store full${changed.length ? `: ${changed.join(' ')}` : ''}`);
+  const healthy = await b.servers.allHealthy();
+  run.check(healthy, 'unhealthy-when-full', `all servers answer /healthz with the store full`);
+
+  // Every acked message of FILL is still readable: its first and last, and the count the stream reports.
+  const first = await nats(ns, box, ['stream', 'get', FILL, String(full.state.first_seq), '--json']);
+  const last = await nats(ns, box, ['stream', 'get', FILL, String(full.state.last_seq), '--json']);
+  run.check(first.code === 0 && last.code === 0, 'unreadable-when-full',
+    `messages ${full.state.first_seq} and ${full.state.last_seq} of ${FILL} readable with the store full`
+    + `${first.code || last.code ? `: ${(first.stderr + last.stderr).trim()}` : ''}`);
+
+  const purge = await nats(ns, box, ['stream', 'purge', FILL, '-f']);
+  run.check(purge.code === 0, 'purge', `stream ${FILL} purged${purge.code ? `: ${purge.stderr.trim()}` : ''}`);
+  let resumed = false;
+  for (let i = 0; i < 30 && !resumed; i++) {
+    resumed = (await nats(ns, box, ['pub', 'fill.data', '--jetstream', 'after the purge'])).code === 0;
+    if (!resumed) await new Promise((r) => setTimeout(r, 1000));
+  }
+  run.check(resumed, 'not-resumed', 'publishing works again after the purge');
+  await nats(ns, box, ['stream', 'rm', FILL, '-f']);
+  const healthyS = await b.servers.waitHealthy(t0);
+  if (healthyS === undefined) run.abort('healthy', 'not all servers healthy after the purge');
+  run.healthyS = healthyS;
+}
+
+async function info(ns: string, box: string): Promise<StreamInfo> {
+  const r = await nats(ns, box, ['stream', 'info', FILL, '--json']);
+  if (r.code !== 0) throw new Error(`stream info ${FILL}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as StreamInfo;
+}
