@@ -272,12 +272,15 @@ export class PodCluster {
     return !!server && server.child.exitCode === null && server.child.signalCode === null;
   }
 
-  /** Kills the pod's server (SIGKILL: a lost node, not a graceful shutdown) and waits until it is gone. */
-  public async kill(pod: string): Promise<void> {
+  /**
+   * Kills the pod's server and waits until it is gone: SIGKILL by default (a lost node), or SIGTERM (the graceful stop
+   * of a restarted container).
+   */
+  public async kill(pod: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
     const server = this.servers.get(pod);
     if (!server || !this.isRunning(pod)) throw new Error(`${pod} is not running`);
-    server.child.kill('SIGKILL');
-    await withTimeout(server.exited, 10_000, `${pod} did not exit after SIGKILL`);
+    server.child.kill(signal);
+    await withTimeout(server.exited, 20_000, `${pod} did not exit after ${signal}`);
   }
 
   /**
