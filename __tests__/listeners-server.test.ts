@@ -211,7 +211,7 @@ describe('MQTT', () => {
   test('a retained message survives a server restart, kept in JetStream', async () => {
     const pub = await mqtt('mosquitto_pub', ['-q', '1', '-r', '-i', 'lamp-1', '-t', 'state/lamp', '-m', 'on']);
     expect(pub.code).toBe(0);
-    const streams = JSON.parse((await cluster.httpGet('edge-0', 8222, '/jsz?streams=true')).body);
+    const streams = JSON.parse((await cluster.httpGet('edge-0', 8222, '/jsz?accounts=true&streams=true')).body);
     expect(JSON.stringify(streams)).toContain('$MQTT_rmsgs');
     await cluster.kill('edge-0', 'SIGTERM');
     cluster.restart('edge-0');
