@@ -117,6 +117,7 @@ describe('production: TLS on every listener, NetworkPolicy sources', () => {
     certManagerIssuer: 'nats-ca',
     users: [{ name: 'app', passwordSecretName: 'nats-users' }],
     natsBoxUser: 'app',
+    replicas: 3,
     serverNamePrefix: 'east-',
     leafnodes: true,
     leafnodeNamespaces: ['edge'],

@@ -257,7 +257,7 @@ size('runAsUser 0 (root)', { runAsUser: 0 }, 'runAsUser must be a non-root id fr
 // 6b. Leafnodes, gateways, WebSocket and MQTT
 const listener = (input: string, props: any, message: string) => add('listeners', input, (a) => a.nats(props), message);
 const production = { security: 'production', certManagerIssuer: 'nats-ca', users: [user], natsBoxUser: 'app' };
-const gw = { gateways: true, serverNamePrefix: 'east-', gatewayName: 'east' };
+const gw = { replicas: 3, gateways: true, serverNamePrefix: 'east-', gatewayName: 'east' };
 const remote = { urls: ['nats-leaf://hub-leafnodes.hub.svc:7422'] };
 listener('websocket without TLS or websocketNoTls', { websocket: true },
   'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate), or websocketNoTls: true');
@@ -274,7 +274,9 @@ listener('gatewayPort 70000', { ...gw, gatewayPort: 70000 }, 'gatewayPort must b
 listener('leafnodePort with leafnodes off', { leafnodePort: 7422 }, 'leafnodePort is set but leafnodes is off: set leafnodes to true, or remove leafnodePort');
 listener('gatewayRemotes with gateways off', { gatewayRemotes: [{ name: 'west', urls: ['nats://w:7222'] }] }, 'gatewayRemotes is set but gateways is off');
 listener('mqttExposure with mqtt off', { mqttExposure: 'LoadBalancer' }, 'mqttExposure is set but mqtt is off');
-listener('gateways without serverNamePrefix', { gateways: true }, 'gateways need serverNamePrefix: the clusters of a supercluster share JetStream, whose server names must be unique');
+listener('gateways on a single server', { gateways: true, serverNamePrefix: 'east-' },
+  'gateways need replicas 3 or 5: with a gateway, JetStream runs clustered, and nats-server refuses to start a single server without routes');
+listener('gateways without serverNamePrefix', { replicas: 3, gateways: true }, 'gateways need serverNamePrefix: the clusters of a supercluster share JetStream, whose server names must be unique');
 listener('gatewayName with a dot', { ...gw, gatewayName: 'east.1' }, 'gatewayName must be letters, digits, \'_\' or \'-\', got "east.1"');
 listener('gateway remote named like this cluster', { ...gw, gatewayRemotes: [{ name: 'east', urls: ['nats://e:7222'] }] },
   'gatewayRemotes[0] name must be another cluster\'s gateway name: "east" is this cluster\'s own (gatewayName), got "east"');

@@ -83,7 +83,8 @@ export interface NatsListenerProps {
   readonly leafnodeServiceAnnotations?: { [key: string]: string };
 
   /**
-   * Join a supercluster through gateways. Server names must be unique across it: set `serverNamePrefix`.
+   * Join a supercluster through gateways. Needs 3 or 5 replicas (JetStream then runs clustered, which a single server
+   * cannot) and `serverNamePrefix` (server names must be unique across the supercluster).
    *
    * @default false
    */

@@ -148,6 +148,7 @@ export function listenersUsingTls(props: NatsListenerProps & NatsSecurityProps, 
 /** What the listeners need from the rest of the settings. */
 export interface ListenerContext {
   readonly name: string;
+  readonly replicas: number;
   readonly serverNamePrefix: string;
   readonly production: boolean;
   readonly ports: { [name: string]: number };
@@ -208,6 +209,11 @@ export function resolveListeners(props: NatsListenerProps & NatsSecurityProps, c
     const name = props.gatewayName ?? ctx.name;
     if (!NAME.test(name)) {
       throw new Error(`gatewayName must be letters, digits, '_' or '-', got ${show(name)}`);
+    }
+    if (ctx.replicas < 3) {
+      throw new Error(
+        `gateways need replicas 3 or 5: with a gateway, JetStream runs clustered, and nats-server refuses to start a single server without routes ("JetStream cluster requires configured routes"), got replicas ${ctx.replicas}`,
+      );
     }
     if (!ctx.serverNamePrefix) {
       throw new Error(

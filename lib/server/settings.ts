@@ -298,6 +298,7 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const metrics = resolveMetrics(props, { clientPort, clusterPort, monitorPort });
   const listeners = resolveListeners(props, {
     name,
+    replicas,
     serverNamePrefix,
     production,
     ports: { clientPort, clusterPort, monitorPort, ...(metrics ? { metricsPort: metrics.port } : {}) },
