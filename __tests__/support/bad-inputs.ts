@@ -303,6 +303,10 @@ listener('leafnode remote key without its Secret', { leafnodeRemotes: [{ ...remo
   'leafnodeRemotes[0] credentialsSecretKey is set without its Secret: set credentialsSecretName, or remove credentialsSecretKey');
 listener('leafnode remote seed key with a slash', { leafnodeRemotes: [{ ...remote, nkeySeedSecretName: 's', nkeySeedSecretKey: 'a/b' }] },
   'leafnodeRemotes[0] nkeySeedSecretKey must be a Secret key');
+listener('leafnode remote tls:// with tls false', { leafnodeRemotes: [{ urls: ['tls://hub:7422'], tls: false }] },
+  'leafnodeRemotes[0] tls is false but a URL asks for TLS (tls:// or wss://): remove tls: false, or use nats-leaf://, got urls ["tls://hub:7422"]');
+listener('websocket under PRODUCTION without a certificate', { security: 'production', users: [user], natsBoxUser: 'app', websocket: true },
+  'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate)');
 listener('leafnode remote CA with tls false', { leafnodeRemotes: [{ ...remote, tls: false, tlsCaSecretName: 'hub-ca' }] },
   'leafnodeRemotes[0] tlsCaSecretName is set but tls is false: remove one');
 listener('mqtt with an account without JetStream', { mqtt: true, accounts: [{ name: 'APP', jetStream: false }, { name: 'JS' }], users: [appUser, { ...user, name: 'js', account: 'JS' }], natsBoxUser: 'js' },

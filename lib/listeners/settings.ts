@@ -136,7 +136,7 @@ export function listenersUsingTls(props: NatsListenerProps & NatsSecurityProps, 
     if (!props.websocketNoTls) {
       if (props.tlsSecretName === undefined && props.certManagerIssuer === undefined) {
         throw new Error(
-          'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate), or websocketNoTls: true',
+          `websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate)${production ? '' : ', or websocketNoTls: true'}`,
         );
       }
       using.push('websocket');
@@ -304,6 +304,9 @@ function resolveRemote(r: NatsLeafnodeRemote, index: number, ctx: ListenerContex
   }
   if (r.tls === false && r.tlsCaSecretName !== undefined) {
     throw new Error(`${what} tlsCaSecretName is set but tls is false: remove one`);
+  }
+  if (r.tls === false && r.urls.some((u) => /^(tls|wss):\/\//.test(u))) {
+    throw new Error(`${what} tls is false but a URL asks for TLS (tls:// or wss://): remove tls: false, or use nats-leaf://, got urls ${show(r.urls)}`);
   }
   const accountNames = ctx.accounts.map((a) => a.name);
   if (r.account !== undefined && !accountNames.includes(r.account)) {
