@@ -37,13 +37,19 @@ const DEPLOYMENTS: { [name: string]: NatsProps } = {
   west: { replicas: 3, gateways: true, serverNamePrefix: 'west-' },
   // WebSocket in plain text (chosen explicitly) and MQTT.
   edge: { websocket: true, websocketNoTls: true, mqtt: true },
+  // Both with TLS, from the server certificate.
+  edgetls: { websocket: true, mqtt: true, mqttTls: true, tlsSecretName: 'edge-tls', tlsCaSecretName: 'hub-ca' },
 };
 
 const hubCert = ca.issue('hubtls', [FQDN('hubtls-0', 'hubtls'), 'hubtls-leafnodes']);
+// Clients reach edgetls by address: its certificate names every address of the test network.
+const edgeCert = ca.issue('edgetls', ['edgetls-websocket', 'edgetls-mqtt'], Array.from({ length: 30 }, (_, i) => `10.250.0.${10 + i}`));
+const caFile = ca.files('ca', ca.ca).crt;
 const SECRETS: Secrets = {
   'leaf-seed': { seed: readFileSync(keys.leaf.seedFile, 'utf8').trim() },
   'hub-tls': { 'tls.crt': hubCert.crt, 'tls.key': hubCert.key },
   'hub-ca': { 'ca.crt': ca.ca.crt },
+  'edge-tls': { 'tls.crt': edgeCert.crt, 'tls.key': edgeCert.key },
 };
 
 const manifests: { [name: string]: any[] } = {};
@@ -59,7 +65,8 @@ const ip = (pod: string) => cluster.pod(pod).ip;
 /** The real nats CLI in `pod`'s network namespace, against `server` (by default the pod's own server). */
 function cli(pod: string, args: string[], options: { server?: string; nkey?: keyof typeof keys; timeoutMs?: number } = {}): Promise<Run> {
   const auth = options.nkey ? ['--nkey', keys[options.nkey].seedFile] : [];
-  return runIn(pod, [natsCli(), '--server', options.server ?? 'nats://127.0.0.1:4222', ...auth, '--timeout', '3s', ...args], options.timeoutMs ?? 15_000);
+  const tls = options.server?.startsWith('wss:') ? ['--tlsca', caFile] : [];
+  return runIn(pod, [natsCli(), '--server', options.server ?? 'nats://127.0.0.1:4222', ...auth, ...tls, '--timeout', '3s', ...args], options.timeoutMs ?? 15_000);
 }
 
 /** A request through `pod`, retried until a responder answers; returns the answer. */
@@ -193,6 +200,24 @@ describe('WebSocket', () => {
     const connz = JSON.parse((await cluster.httpGet('edge-0', 8222, '/varz')).body);
     expect(connz.websocket).toMatchObject({ port: 8080, no_tls: true });
   }, 60_000);
+
+  test('over TLS: wss:// verified against the CA; plain ws:// is refused', async () => {
+    const wss = `wss://${ip('edgetls-0')}:8080`;
+    const reply = cli('edgetls-0', ['reply', 'web.tls', 'over-wss', '--count', '1'], { server: wss, timeoutMs: 60_000 });
+    expect(await request('edgetls-0', 'web.tls')).toBe('over-wss');
+    expect(served(await reply)).toBe(true);
+    const plain = await cli('edgetls-0', ['request', 'web.tls', 'ping'], { server: `ws://${ip('edgetls-0')}:8080` });
+    expect(plain.code).not.toBe(0);
+    // The client really verifies: trusting another CA, it refuses the server.
+    const otherCa = new TestCa();
+    try {
+      const untrusted = await runIn('edgetls-0', [natsCli(), '--server', wss, '--tlsca', otherCa.files('other', otherCa.ca).crt, '--timeout', '3s', 'pub', 'web.tls', 'x']);
+      expect(untrusted.code).not.toBe(0);
+      expect(untrusted.stderr).toMatch(/certificate/);
+    } finally {
+      otherCa.destroy();
+    }
+  }, 60_000);
 });
 
 describe('MQTT', () => {
@@ -221,6 +246,23 @@ describe('MQTT', () => {
     // Delivered at QoS 0: MQTT delivers at the lower of the published and the granted QoS, and a NATS publish has none.
     expect(received!.stdout.trim()).toBe('0 commands/d1 open-valve');
   }, 90_000);
+
+  test('over TLS: mosquitto verifies the server against the CA, at QoS 1', async () => {
+    const tlsMqtt = (tool: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 30_000) =>
+      runIn('edgetls-0', [mosquitto(tool), '-h', ip('edgetls-0'), '-p', '1883', '-V', 'mqttv311', '--cafile', caFile, ...args], timeoutMs);
+    const sub = cli('edgetls-0', ['sub', 'secure.d1', '--count', '1', '--raw'], { timeoutMs: 60_000 });
+    let got: Run | undefined;
+    void sub.then((r) => (got = r));
+    await cluster.waitFor('the NATS subscriber to get the MQTT message over TLS', 30_000, async () => {
+      const pub = await tlsMqtt('mosquitto_pub', ['-q', '1', '-i', 'secure-device', '-t', 'secure/d1', '-m', 'sealed']);
+      if (pub.code !== 0) throw new Error(pub.stderr);
+      return got;
+    });
+    expect(got!.stdout.trim()).toBe('sealed');
+    // Without TLS the port does not speak MQTT.
+    const plain = await runIn('edgetls-0', [mosquitto('mosquitto_pub'), '-h', ip('edgetls-0'), '-p', '1883', '-q', '1', '-t', 'x', '-m', 'y'], 15_000);
+    expect(plain.code).not.toBe(0);
+  }, 60_000);
 
   test('a retained message survives a server restart, kept in JetStream', async () => {
     const pub = await mqtt('mosquitto_pub', ['-q', '1', '-r', '-i', 'lamp-1', '-t', 'state/lamp', '-m', 'on']);
