@@ -14,6 +14,7 @@ import { confOf, mosquitto, natsCli, synth, userNkey } from './support/tools';
 const dir = mkdtempSync(join(tmpdir(), 'listeners-server-'));
 const keys = { leaf: userNkey(dir, 'leaf'), app: userNkey(dir, 'app'), other: userNkey(dir, 'other') };
 const ca = new TestCa();
+const otherCa = new TestCa();
 const FQDN = (pod: string, name: string) => `${pod}.${name}-headless.default.svc.cluster.local`;
 
 const DEPLOYMENTS: { [name: string]: NatsProps } = {
@@ -32,6 +33,8 @@ const DEPLOYMENTS: { [name: string]: NatsProps } = {
   // The same over TLS: the hub serves its certificate on the leafnode port, the leaf verifies it against the CA.
   hubtls: { leafnodes: true, leafnodeTls: true, tlsSecretName: 'hub-tls', tlsCaSecretName: 'hub-ca' },
   leaftls: { leafnodeRemotes: [{ urls: [`nats-leaf://${FQDN('hubtls-0', 'hubtls')}:7422`], tls: true, tlsCaSecretName: 'hub-ca' }], jetStreamDomain: 'leaf' },
+  // A leaf trusting another CA must not connect.
+  leafwrongca: { leafnodeRemotes: [{ urls: [`nats-leaf://${FQDN('hubtls-0', 'hubtls')}:7422`], tls: true, tlsCaSecretName: 'other-ca' }], jetStreamDomain: 'other' },
   // Two 3-server clusters of a supercluster; east dials west, west learns of east from the connection.
   east: { replicas: 3, gateways: true, serverNamePrefix: 'east-', gatewayRemotes: [{ name: 'west', urls: [`nats://${FQDN('west-0', 'west')}:7222`] }] },
   west: { replicas: 3, gateways: true, serverNamePrefix: 'west-' },
@@ -49,6 +52,7 @@ const SECRETS: Secrets = {
   'leaf-seed': { seed: readFileSync(keys.leaf.seedFile, 'utf8').trim() },
   'hub-tls': { 'tls.crt': hubCert.crt, 'tls.key': hubCert.key },
   'hub-ca': { 'ca.crt': ca.ca.crt },
+  'other-ca': { 'ca.crt': otherCa.ca.crt },
   'edge-tls': { 'tls.crt': edgeCert.crt, 'tls.key': edgeCert.key },
 };
 
@@ -94,6 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster.destroy();
   ca.destroy();
+  otherCa.destroy();
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -134,7 +139,10 @@ describe('leafnodes', () => {
       const body = JSON.parse((await cluster.httpGet('hubtls-0', 8222, '/leafz')).body);
       return body.leafnodes === 1 ? body : undefined;
     });
-    expect(leafz.leafs[0].name).toBe('leaftls-0');
+    expect(leafz.leafs.map((l: { name: string }) => l.name)).toEqual(['leaftls-0']);
+    // The leaf that trusts another CA refuses the hub's certificate.
+    await cluster.waitFor('the wrong-CA leaf to refuse the hub', 20_000, async () =>
+      (/certificate signed by unknown authority/.test(cluster.logs(200)) ? true : undefined));
     const varz = JSON.parse((await cluster.httpGet('hubtls-0', 8222, '/varz')).body);
     expect(varz.leaf).toMatchObject({ port: 7422, tls_required: true });
     expect(varz.leaf.tls_verify).toBeFalsy(); // the leaf authenticates by its credential, not a client certificate
@@ -149,11 +157,17 @@ describe('leafnodes', () => {
 
 describe('gateways', () => {
   test('east and west join; a request in east is answered in west', async () => {
-    await cluster.waitFor('east and west gateways, both ways', 30_000, async () => {
-      const east = JSON.parse((await cluster.httpGet('east-0', 8222, '/gatewayz')).body);
-      const west = JSON.parse((await cluster.httpGet('west-0', 8222, '/gatewayz')).body);
-      if (east.outbound_gateways?.west && west.outbound_gateways?.east && east.inbound_gateways?.west) return true;
-      throw new Error(`east: out ${Object.keys(east.outbound_gateways ?? {})} in ${Object.keys(east.inbound_gateways ?? {})}; west: out ${Object.keys(west.outbound_gateways ?? {})} in ${Object.keys(west.inbound_gateways ?? {})}`);
+    // Every server keeps one outbound connection to the other cluster (to any of its servers, learnt by gossip).
+    const servers = ['east-0', 'east-1', 'east-2', 'west-0', 'west-1', 'west-2'];
+    await cluster.waitFor('every server of east and west with a gateway to the other cluster', 30_000, async () => {
+      const missing: string[] = [];
+      for (const pod of servers) {
+        const other = pod.startsWith('east') ? 'west' : 'east';
+        const gatewayz = JSON.parse((await cluster.httpGet(pod, 8222, '/gatewayz')).body);
+        if (!gatewayz.outbound_gateways?.[other]?.connection) missing.push(`${pod} -> ${other}`);
+      }
+      if (missing.length === 0) return true;
+      throw new Error(`no gateway connection yet: ${missing.join(', ')}`);
     });
     expect(confOf(manifests.east)).toContain('gateway {\n  name: "east"\n  port: 7222\n  advertise: $GATEWAY_ADVERTISE\n');
     // Each server advertises its pod name under the headless Service; west, which lists no remote, dialed east at the
@@ -209,14 +223,9 @@ describe('WebSocket', () => {
     const plain = await cli('edgetls-0', ['request', 'web.tls', 'ping'], { server: `ws://${ip('edgetls-0')}:8080` });
     expect(plain.code).not.toBe(0);
     // The client really verifies: trusting another CA, it refuses the server.
-    const otherCa = new TestCa();
-    try {
-      const untrusted = await runIn('edgetls-0', [natsCli(), '--server', wss, '--tlsca', otherCa.files('other', otherCa.ca).crt, '--timeout', '3s', 'pub', 'web.tls', 'x']);
-      expect(untrusted.code).not.toBe(0);
-      expect(untrusted.stderr).toMatch(/certificate/);
-    } finally {
-      otherCa.destroy();
-    }
+    const untrusted = await runIn('edgetls-0', [natsCli(), '--server', wss, '--tlsca', otherCa.files('other', otherCa.ca).crt, '--timeout', '3s', 'pub', 'web.tls', 'x']);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/certificate/);
   }, 60_000);
 });
 
