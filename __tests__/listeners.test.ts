@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
-import { ListenerExposure, Nats, NatsChart, NatsProps, SecurityProfile } from '../lib';
+import { JetStream, ListenerExposure, Nats, NatsChart, NatsProps, SecurityProfile } from '../lib';
 import { appSettingsFromEnv } from '../lib/app/env';
 import { TestCa } from './support/certs';
 import { checkConfig, confOf, find, nats, synth } from './support/tools';
@@ -172,6 +172,14 @@ describe('production: TLS on every listener, NetworkPolicy sources', () => {
       rules: [{ host: 'nats.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'nats-websocket', port: { name: 'websocket' } } } }] } }],
     });
   });
+});
+
+test('streams are placed in the cluster by its gateway name, which is the cluster name', () => {
+  const chart = new NatsChart(Testing.app(), 'nats', { replicas: 3, gateways: true, gatewayName: 'east', serverNamePrefix: 'east-' });
+  const js = new JetStream(chart, 'JetStream', { nats: chart.nats });
+  expect(() => js.addStream('InEast', { name: 'IN_EAST', subjects: ['east.>'], replicas: 3, placementCluster: 'east' })).not.toThrow();
+  expect(() => js.addStream('InNats', { name: 'IN_NATS', subjects: ['nats.>'], replicas: 3, placementCluster: 'nats' }))
+    .toThrow('stream "IN_NATS" placementCluster must be this deployment\'s cluster, "east"');
 });
 
 test('a credentials file is mounted from its Secret and named in the remote', () => {
