@@ -39,7 +39,8 @@ const api: InputApi = {
 test('the table covers every kind of bad input, at least 150 cases', () => {
   expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(150);
   expect(new Set(BAD_INPUTS.map((c) => c.kind))).toEqual(new Set([
-    'extraConfig', 'JetStream', 'tool identity', 'image', 'names and scope', 'sizes and ports', 'app variables', 'untyped caller', 'quantity range',
+    'extraConfig', 'JetStream', 'tool identity', 'image', 'names and scope', 'sizes and ports', 'listeners', 'app variables', 'untyped caller',
+    'quantity range',
   ]));
 });
 

@@ -5,7 +5,7 @@ import * as api from '../lib';
 test('index.ts exports the public API only', () => {
   expect(Object.keys(api).sort()).toEqual([
     'AckPolicy', 'CertManagerIssuerKind', 'ClaimRetention', 'Consumer', 'DeliverPolicy', 'DiscardPolicy', 'EXPORTER_VERSION',
-    'HealthCheck', 'JetStream', 'JetStreamApplyMode', 'KeyValue', 'MetricsMonitor', 'NATS_BOX_VERSION', 'NATS_VERSION', 'Nats',
+    'HealthCheck', 'JetStream', 'JetStreamApplyMode', 'KeyValue', 'ListenerExposure', 'MetricsMonitor', 'NATS_BOX_VERSION', 'NATS_VERSION', 'Nats',
     'NatsChart', 'NatsMigrationJob', 'ObjectStore', 'RetentionPolicy', 'SecurityProfile', 'StorageAccessMode',
     'StorageType', 'Stream',
   ]);

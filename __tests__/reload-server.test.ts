@@ -36,6 +36,14 @@ const CHANGES: { [key: string]: (p: { port2: number; dir: string }) => [Entries,
   jetstream: ({ dir }) => [{ jetstream: { store_dir: dir, max_file_store: 2 * 2 ** 30 } }, { jetstream: { store_dir: dir, max_file_store: 2 ** 30 } }],
   // A changed name or route list reloads, a changed port does not: RESTART covers the block.
   cluster: ({ port2 }) => [{ cluster: { name: 'nats', port: port2 } }, { cluster: { name: 'nats', port: port2 + 1 } }],
+  // Each listener block: its port (never reloaded), or for WebSocket a setting besides TLS.
+  leafnodes: ({ port2 }) => [{ leafnodes: { port: port2 } }, { leafnodes: { port: port2 + 1 } }],
+  gateway: ({ port2 }) => [{ gateway: { name: 'east', port: port2 } }, { gateway: { name: 'east', port: port2 + 1 } }],
+  websocket: ({ port2 }) => [{ websocket: { port: port2, no_tls: true } }, { websocket: { port: port2, no_tls: true, compression: true } }],
+  mqtt: ({ port2, dir }) => [
+    { server_name: 'm', jetstream: { store_dir: dir }, mqtt: { port: port2 } },
+    { server_name: 'm', jetstream: { store_dir: dir }, mqtt: { port: port2 + 1 } },
+  ],
   accounts: () => [{ accounts: { APP: users('a') } }, { accounts: { APP: users('a', 'b') } }],
   authorization: () => [{ authorization: users('a') }, { authorization: users('a', 'b') }],
   system_account: () => [{ accounts: { APP: users('a'), ADMIN: users('b') } }, { accounts: { APP: users('a'), ADMIN: users('b') }, system_account: 'ADMIN' }],
@@ -69,7 +77,8 @@ const CHANGES: { [key: string]: (p: { port2: number; dir: string }) => [Entries,
 
 test('the table has a row for every key the library writes, extraConfig keys included, and each is tried here', () => {
   const written = ['server_name', 'host', 'port', 'http_port', 'https_port', 'tls', 'pid_file', 'lame_duck_duration',
-    'lame_duck_grace_period', 'max_payload', 'jetstream', 'cluster', 'accounts', 'authorization', 'system_account', 'no_auth_user'];
+    'lame_duck_grace_period', 'max_payload', 'jetstream', 'cluster', 'leafnodes', 'gateway', 'websocket', 'mqtt', 'accounts', 'authorization',
+    'system_account', 'no_auth_user'];
   expect(Object.keys(ON_CHANGE).sort()).toEqual([...written, ...Object.keys(EXTRA_CONFIG_KEYS)].sort());
   expect(Object.keys(CHANGES).sort()).toEqual(Object.keys(ON_CHANGE).sort());
 });

@@ -13,6 +13,10 @@ export { INatsCertificates } from './security/certificates';
 export { INatsNetworkPolicy } from './security/network-policy';
 export { INatsMetrics } from './metrics/metrics';
 
+// Beyond the cluster's clients: leafnodes, gateways, WebSocket, MQTT
+export { NatsListenerProps, ListenerExposure, NatsLeafnodeRemote, NatsGatewayRemote } from './listeners/props';
+export { INatsWebSocketIngress } from './listeners/websocket-ingress';
+
 // Security
 export { NatsSecurityProps, SecurityProfile, CertManagerIssuerKind, NatsAccount, NatsUser } from './security/props';
 

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { NatsListenerProps } from './listeners/props';
 import { NatsSecurityProps } from './security/props';
 
 /** The `/healthz` variants nats-server offers on the monitoring port. */
@@ -40,7 +41,7 @@ export enum MetricsMonitor {
 }
 
 /** Properties of a NATS deployment with JetStream. All are optional; the defaults are the homelab setup. */
-export interface NatsProps extends NatsSecurityProps {
+export interface NatsProps extends NatsSecurityProps, NatsListenerProps {
   /**
    * Name of the StatefulSet and the client Service; the headless Service is `<name>-headless`
    * and the nats-box Deployment `<name>-box`. At most 52 characters (StatefulSet limit).

@@ -10,6 +10,7 @@ import { INatsBox, NatsBox } from './server/nats-box';
 import { INatsServer, NatsServer } from './server/server';
 import { INatsServices, NatsServices } from './server/services';
 import { NatsSettings, resolveSettings } from './server/settings';
+import { INatsWebSocketIngress, NatsWebSocketIngress } from './listeners/websocket-ingress';
 
 /**
  * NATS with JetStream: the servers (StatefulSet, volume claims, nats.conf), their headless and
@@ -48,6 +49,8 @@ export class Nats extends Construct {
   public readonly natsBox?: INatsBox;
   /** The monitor, alert rules and dashboard; present when `metrics` is on. */
   public readonly metrics?: INatsMetrics;
+  /** The WebSocket Ingress; present when `websocketIngressHost` is set. */
+  public readonly websocketIngress?: INatsWebSocketIngress;
   /** @internal Properties with every default applied, for the constructs that build on this deployment. */
   public readonly _settings: NatsSettings;
 
@@ -73,6 +76,9 @@ export class Nats extends Construct {
     }
     if (settings.metrics) {
       this.metrics = new NatsMetrics(this, 'Metrics', settings);
+    }
+    if (settings.listeners.websocket?.ingress) {
+      this.websocketIngress = new NatsWebSocketIngress(this, 'WebSocketIngress', settings);
     }
     const host = namespace ? `${settings.name}.${namespace}.svc.cluster.local` : settings.name;
     this.clientUrl = `nats://${host}:${settings.clientPort}`;

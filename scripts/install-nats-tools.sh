@@ -9,6 +9,8 @@ export GOTOOLCHAIN=local CGO_ENABLED=0
 DIR=${NATS_TOOLS_DIR:-/var/cache/nats-cdk8s/bin}
 # The cluster test runs each server in its own network namespace (iproute2) and root (chroot).
 command -v ip >/dev/null || { apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null; }
+# The MQTT tests use a real MQTT client, Debian's mosquitto-clients (mosquitto_pub, mosquitto_sub).
+command -v mosquitto_pub >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto-clients >/dev/null; }
 # The pods' sidecars run shell scripts in their chroot: a static busybox stands in for the nats-box image's.
 # The metrics tests run the real Prometheus, and promtool tests the alert rules: both from Debian's package.
 command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }

@@ -67,7 +67,12 @@ extra('no_auth_user', { no_auth_user: 'x' }, 'extraConfig key "no_auth_user" is 
 extra('pid_file', { pidfile: '/tmp/x.pid' }, 'extraConfig key "pidfile" (nats-server reads it as "pid_file") is managed');
 extra('log_file', { log_file: '/tmp/nats.log' }, 'extraConfig key "log_file" is managed by the construct or not supported: the root filesystem is read-only');
 extra('prof_port', { prof_port: 6060 }, 'extraConfig key "prof_port" is managed by the construct or not supported: it opens an unauthenticated profiling endpoint');
-extra('leafnodes', { leafnodes: { port: 7422 } }, 'extraConfig key "leafnodes" is managed by the construct or not supported: leafnodes are not supported yet');
+extra('leafnodes', { leafnodes: { port: 7422 } }, 'extraConfig key "leafnodes" is managed by the construct or not supported: leaf nodes are the leafnodes property (leafnodePort, leafnodeTls) and leafnodeRemotes');
+extra('leaf (alias)', { leaf: { remotes: [] } }, 'extraConfig key "leaf" (nats-server reads it as "leafnodes") is managed by the construct or not supported: leaf nodes are the leafnodes property');
+extra('gateway', { gateway: { name: 'east' } }, 'extraConfig key "gateway" is managed by the construct or not supported: gateways are the gateways property (gatewayName, gatewayPort, gatewayRemotes, gatewayTls)');
+extra('mqtt', { mqtt: { port: 1883 } }, 'extraConfig key "mqtt" is managed by the construct or not supported: MQTT is the mqtt property (mqttPort, mqttTls)');
+extra('websocket', { websocket: { port: 8080, no_tls: true } }, 'extraConfig key "websocket" is managed by the construct or not supported: WebSocket is the websocket property (websocketPort, websocketNoTls');
+extra('default_js_domain', { default_js_domain: { APP: 'hub' } }, 'extraConfig key "default_js_domain" is managed by the construct or not supported: JetStream domains are jetStreamDomain');
 extra('websocket', { ws: { port: 8080 } }, 'extraConfig key "ws" (nats-server reads it as "websocket") is managed');
 extra('operator', { operator: '/x.jwt' }, 'extraConfig key "operator" is managed by the construct or not supported: operator (JWT) mode is not supported');
 extra('typo max_conections', { max_conections: 5 }, 'extraConfig key "max_conections" is not a nats-server option extraConfig may set');
@@ -250,6 +255,74 @@ size('alertConsumerPending 0', { metrics: true, alertConsumerPending: 0 }, 'aler
 size('metricsLabels with a bad value', { metrics: true, metricsLabels: { release: 'kube prometheus' } }, 'metricsLabels["release"] must be a label value');
 size('runAsUser 0 (root)', { runAsUser: 0 }, 'runAsUser must be a non-root id from 1 to 2147483647, got 0');
 
+// 6b. Leafnodes, gateways, WebSocket and MQTT
+const listener = (input: string, props: any, message: string) => add('listeners', input, (a) => a.nats(props), message);
+const production = { security: 'production', certManagerIssuer: 'nats-ca', users: [user], natsBoxUser: 'app' };
+const gw = { replicas: 3, gateways: true, serverNamePrefix: 'east-', gatewayName: 'east' };
+const remote = { urls: ['nats-leaf://hub-leafnodes.hub.svc:7422'] };
+listener('websocket without TLS or websocketNoTls', { websocket: true },
+  'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate), or websocketNoTls: true');
+listener('websocketNoTls under PRODUCTION', { ...production, websocket: true, websocketNoTls: true }, 'websocketNoTls cannot be true with SecurityProfile.PRODUCTION');
+listener('leafnodeTls false under PRODUCTION', { ...production, leafnodes: true, leafnodeTls: false }, 'leafnodeTls cannot be false with SecurityProfile.PRODUCTION');
+listener('mqttTls false under PRODUCTION', { ...production, mqtt: true, mqttTls: false }, 'mqttTls cannot be false with SecurityProfile.PRODUCTION');
+listener('gatewayTls false under PRODUCTION', { ...production, ...gw, gatewayTls: false }, 'gatewayTls cannot be false with SecurityProfile.PRODUCTION');
+listener('plain-text leafnode remote under PRODUCTION', { ...production, leafnodeRemotes: [remote] },
+  'leafnodeRemotes[0] must connect with TLS with SecurityProfile.PRODUCTION: set tls: true (and tlsCaSecretName for a private CA), got tls undefined');
+listener('leafnodePort = clientPort', { leafnodes: true, leafnodePort: 4222 }, 'leafnodePort and clientPort must be different ports, both are 4222');
+listener('mqttPort = websocketPort', { websocket: true, websocketNoTls: true, mqtt: true, mqttPort: 8080 }, 'mqttPort and websocketPort must be different ports, both are 8080');
+listener('mqttPort 883', { mqtt: true, mqttPort: 883 }, 'mqttPort must be from 1024 to 65535: the server runs as non-root without capabilities and cannot bind a privileged port, got 883');
+listener('gatewayPort 70000', { ...gw, gatewayPort: 70000 }, 'gatewayPort must be an integer from 1 to 65535, got 70000');
+listener('leafnodePort with leafnodes off', { leafnodePort: 7422 }, 'leafnodePort is set but leafnodes is off: set leafnodes to true, or remove leafnodePort');
+listener('gatewayRemotes with gateways off', { gatewayRemotes: [{ name: 'west', urls: ['nats://w:7222'] }] }, 'gatewayRemotes is set but gateways is off');
+listener('mqttExposure with mqtt off', { mqttExposure: 'LoadBalancer' }, 'mqttExposure is set but mqtt is off');
+listener('gateways on a single server', { gateways: true, serverNamePrefix: 'east-' },
+  'gateways need replicas 3 or 5: with a gateway, JetStream runs clustered, and nats-server refuses to start a single server without routes');
+listener('gateways without serverNamePrefix', { replicas: 3, gateways: true }, 'gateways need serverNamePrefix: the clusters of a supercluster share JetStream, whose server names must be unique');
+listener('gatewayName with a dot', { ...gw, gatewayName: 'east.1' }, 'gatewayName must be letters, digits, \'_\' or \'-\', got "east.1"');
+listener('gateway remote named like this cluster', { ...gw, gatewayRemotes: [{ name: 'east', urls: ['nats://e:7222'] }] },
+  'gatewayRemotes[0] name must be another cluster\'s gateway name: "east" is this cluster\'s own (gatewayName), got "east"');
+listener('two gateway remotes of one name', { ...gw, gatewayRemotes: [{ name: 'west', urls: ['nats://w:7222'] }, { name: 'west', urls: ['nats://v:7222'] }] },
+  'gatewayRemotes name "west" is defined twice');
+listener('gateway remote URL with a password', { ...gw, gatewayRemotes: [{ name: 'west', urls: ['nats://u:pw@w:7222'] }] },
+  'gatewayRemotes[0] urls entry must be a URL with credentials in a URL would be written into the ConfigMap; use a Secret, got "nats://u:pw@w:7222"');
+listener('gateway remote URL over http', { ...gw, gatewayRemotes: [{ name: 'west', urls: ['http://w:7222'] }] },
+  'gatewayRemotes[0] urls entry must be a URL with scheme nats://, tls://, a host and a port, got "http://w:7222"');
+listener('gateway remote URL without a port', { ...gw, gatewayRemotes: [{ name: 'west', urls: ['nats://w'] }] }, 'gatewayRemotes[0] urls entry must be a URL with scheme nats://');
+listener('gateway remote without URLs', { ...gw, gatewayRemotes: [{ name: 'west', urls: [] }] }, 'gatewayRemotes[0] urls must list at least one URL, such as "nats://host:port", got []');
+listener('gatewayTls without a CA', { ...gw, gatewayTls: true, tlsSecretName: 'nats-tls' },
+  'gatewayTls needs a CA to verify the other clusters\' gateways: set tlsCaSecretName (a Secret with ca.crt), or use certManagerIssuer');
+listener('leafnode remote with creds and a seed', { leafnodeRemotes: [{ ...remote, credentialsSecretName: 'c', nkeySeedSecretName: 's' }] },
+  'leafnodeRemotes[0] must set at most one credential, credentialsSecretName or nkeySeedSecretName, got both');
+listener('leafnode remote account not defined', { accounts, users: [appUser], natsBoxUser: 'app', leafnodeRemotes: [{ ...remote, account: 'EDGE' }] },
+  'leafnodeRemotes[0] account "EDGE" is not one of the accounts (APP, SYS)');
+listener('leafnode remote without an account', { accounts, users: [appUser], natsBoxUser: 'app', leafnodeRemotes: [remote] },
+  'leafnodeRemotes[0] needs account: with accounts defined, the leaf connection shares one of them (APP, SYS)');
+listener('leafnode remote URL with a password', { leafnodeRemotes: [{ urls: ['nats-leaf://leaf:s3cret@hub:7422'] }] },
+  'leafnodeRemotes[0] urls entry must be a URL with credentials in a URL would be written into the ConfigMap; use a Secret, got "nats-leaf://leaf:s3cret@hub:7422"');
+listener('leafnode remote ws:// with TLS', { leafnodeRemotes: [{ urls: ['ws://hub:443'], tls: true }] }, 'leafnodeRemotes[0] urls entry must use wss:// with TLS, got "ws://hub:443"');
+listener('leafnode remote key without its Secret', { leafnodeRemotes: [{ ...remote, credentialsSecretKey: 'user.creds' }] },
+  'leafnodeRemotes[0] credentialsSecretKey is set without its Secret: set credentialsSecretName, or remove credentialsSecretKey');
+listener('leafnode remote seed key with a slash', { leafnodeRemotes: [{ ...remote, nkeySeedSecretName: 's', nkeySeedSecretKey: 'a/b' }] },
+  'leafnodeRemotes[0] nkeySeedSecretKey must be a Secret key');
+listener('leafnode remote tls:// with tls false', { leafnodeRemotes: [{ urls: ['tls://hub:7422'], tls: false }] },
+  'leafnodeRemotes[0] tls is false but a URL asks for TLS (tls:// or wss://): remove tls: false, or use nats-leaf://, got urls ["tls://hub:7422"]');
+listener('websocket under PRODUCTION without a certificate', { security: 'production', users: [user], natsBoxUser: 'app', websocket: true },
+  'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate)');
+listener('leafnode remote CA with tls false', { leafnodeRemotes: [{ ...remote, tls: false, tlsCaSecretName: 'hub-ca' }] },
+  'leafnodeRemotes[0] tlsCaSecretName is set but tls is false: remove one');
+listener('mqtt with an account without JetStream', { mqtt: true, accounts: [{ name: 'APP', jetStream: false }, { name: 'JS' }], users: [appUser, { ...user, name: 'js', account: 'JS' }], natsBoxUser: 'js' },
+  'mqtt needs JetStream in every account whose users may connect over MQTT (nats-server keeps MQTT sessions and retained messages in JetStream): account "APP" has jetStream: false');
+listener('websocketIngressClassName without a host', { websocket: true, websocketNoTls: true, websocketIngressClassName: 'nginx' },
+  'websocketIngressClassName is set but there is no Ingress: set websocketIngressHost, or remove websocketIngressClassName');
+listener('websocketIngressHost with a scheme', { websocket: true, websocketNoTls: true, websocketIngressHost: 'https://nats.example.com' },
+  'websocketIngressHost must be a DNS name such as "nats.example.com" (lowercase, at least one dot, no scheme or port), got "https://nats.example.com"');
+listener('websocketAllowedOrigins without a scheme', { websocket: true, websocketNoTls: true, websocketAllowedOrigins: ['app.example.com'] },
+  'websocketAllowedOrigins entry must be an origin (scheme and host, optional port, no path), such as "https://app.example.com", got "app.example.com"');
+listener('mqttCidrs without a prefix length', { mqtt: true, mqttCidrs: ['10.0.0.1'] }, 'mqttCidrs entry must be an address range in CIDR notation, such as "10.0.0.0/8" or "fd00::/8", got "10.0.0.1"');
+listener('leafnodeNamespaces in upper case', { leafnodes: true, leafnodeNamespaces: ['Edge'] }, 'leafnodeNamespaces entry must be a DNS-1123 label');
+listener('mqttServiceAnnotations key with a space', { mqtt: true, mqttServiceAnnotations: { 'load balancer': 'x' } }, 'mqttServiceAnnotations key must be an annotation name');
+listener('jetStreamDomain with a dot', { jetStreamDomain: 'hub.east' }, 'jetStreamDomain must be letters, digits, \'_\' or \'-\' (nats-server refuses \'.\' and spaces), got "hub.east"');
+
 // 7. The app's variables
 const env = (input: string, vars: { [name: string]: string }, message: string) => add('app variables', input, (a) => a.env(vars), message);
 env('NATS_REPLICA typo', { NATS_REPLICA: '3' }, 'NATS_REPLICA is not a setting of this app; valid ones are NATS_NAMESPACE, NATS_NAME, NATS_REPLICAS');
@@ -262,6 +335,9 @@ env('NATS_REPLICAS=three', { NATS_REPLICAS: 'three' }, 'NATS_REPLICAS must be a 
 env('NATS_REPLICAS=2', { NATS_REPLICAS: '2' }, 'replicas must be odd (1, 3 or 5)');
 env('NATS_PREPARE_VOLUME_OWNERSHIP=1', { NATS_PREPARE_VOLUME_OWNERSHIP: '1' }, 'NATS_PREPARE_VOLUME_OWNERSHIP must be "true" or "false", got "1"');
 env('NATS_METRICS=yes', { NATS_METRICS: 'yes' }, 'NATS_METRICS must be "true" or "false", got "yes"');
+env('NATS_MQTT=on', { NATS_MQTT: 'on' }, 'NATS_MQTT must be "true" or "false", got "on"');
+env('NATS_WEBSOCKET=1', { NATS_WEBSOCKET: '1' }, 'NATS_WEBSOCKET must be "true" or "false", got "1"');
+env('NATS_LEAFNODE typo', { NATS_LEAFNODE: 'true' }, 'NATS_LEAFNODE is not a setting of this app');
 env('NATS_STORAGE_SIZE=10GB', { NATS_STORAGE_SIZE: '10GB' }, 'storageSize must be a whole number of bytes written as a Kubernetes quantity such as "10Gi", "512Mi" or "1G", got "10GB"');
 env('NATS_NAMESPACE=kube-system', { NATS_NAMESPACE: 'kube-system' }, 'namespace must not be one the cluster owns');
 env('NATS_MAX_MEMORY_STORE without a limit', { NATS_MAX_MEMORY_STORE: '64Mi' }, 'maxMemoryStore needs memoryLimit');
@@ -288,6 +364,13 @@ prop('clientPort: "4222"', { clientPort: '4222' }, 'clientPort must be a whole n
 prop('natsBox: "false"', { natsBox: 'false' }, 'natsBox must be true or false, got "false"');
 prop('prepareVolumeOwnership: "true"', { prepareVolumeOwnership: 'true' }, 'prepareVolumeOwnership must be true or false, got "true"');
 prop('networkPolicy: 1', { networkPolicy: 1 }, 'networkPolicy must be true or false, got 1');
+prop('mqtt: "true"', { mqtt: 'true' }, 'mqtt must be true or false, got "true"');
+prop('mqttExposure: "loadbalancer"', { mqtt: true, mqttExposure: 'loadbalancer' },
+  'mqttExposure must be one of ListenerExposure.CLUSTER_IP ("ClusterIP"), ListenerExposure.NODE_PORT ("NodePort"), ListenerExposure.LOAD_BALANCER ("LoadBalancer"), got "loadbalancer"');
+prop('leafnodeRemotes: "nats-leaf://hub:7422"', { leafnodeRemotes: 'nats-leaf://hub:7422' }, 'leafnodeRemotes must be a list of NatsLeafnodeRemote objects, got "nats-leaf://hub:7422"');
+prop('leafnode remote with "url"', { leafnodeRemotes: [{ url: 'nats-leaf://hub:7422' }] }, 'leafnodeRemotes[0] unknown property "url"; valid ones are urls, account,');
+prop('gateway remote urls: "nats://w:7222"', { gatewayRemotes: [{ name: 'w', urls: 'nats://w:7222' }] }, 'gatewayRemotes[0] urls must be a list of strings, got "nats://w:7222"');
+prop('websocketServiceAnnotations value 1', { websocket: true, websocketNoTls: true, websocketServiceAnnotations: { a: 1 } }, 'websocketServiceAnnotations["a"] must be a string, got 1');
 prop('imagePullSecrets: "harbor"', { imagePullSecrets: 'harbor' }, 'imagePullSecrets must be a list of strings, got "harbor"');
 prop('clientNamespaces: "jupyterhub"', { clientNamespaces: 'jupyterhub' }, 'clientNamespaces must be a list of strings, got "jupyterhub"');
 prop('storageSize: 10', { storageSize: 10 }, 'storageSize must be a string, got 10');

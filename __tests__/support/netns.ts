@@ -157,6 +157,7 @@ export class PodCluster {
   private readonly servers = new Map<string, Process>();
   /** The sidecars and other containers, by `<pod>/<container>`. */
   private readonly helpers = new Map<string, Process>();
+  private readonly restarts = new Map<string, number>();
   private locked = false;
 
   /** @param client how the nats CLI reaches the pod's own server (TLS clusters pass a tls:// URL and a CA) */
@@ -271,12 +272,26 @@ export class PodCluster {
     return !!server && server.child.exitCode === null && server.child.signalCode === null;
   }
 
-  /** Kills the pod's server (SIGKILL: a lost node, not a graceful shutdown) and waits until it is gone. */
-  public async kill(pod: string): Promise<void> {
+  /**
+   * Kills the pod's server and waits until it is gone: SIGKILL by default (a lost node), or SIGTERM (the graceful stop
+   * of a restarted container).
+   */
+  public async kill(pod: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
     const server = this.servers.get(pod);
     if (!server || !this.isRunning(pod)) throw new Error(`${pod} is not running`);
-    server.child.kill('SIGKILL');
-    await withTimeout(server.exited, 10_000, `${pod} did not exit after SIGKILL`);
+    server.child.kill(signal);
+    await withTimeout(server.exited, 20_000, `${pod} did not exit after ${signal}`);
+  }
+
+  /**
+   * Starts the pod's server again in the same root (its volumes kept, as the kubelet restarts a container), after
+   * `kill`; its output goes to `<pod>-restart<n>.log`.
+   */
+  public restart(pod: string): void {
+    if (this.isRunning(pod)) throw new Error(`${pod} is still running: kill it first`);
+    const p = this.pod(pod);
+    this.restarts.set(pod, (this.restarts.get(pod) ?? 0) + 1);
+    this.servers.set(pod, run(p, `${pod}-restart${this.restarts.get(pod)}`, p.command, p.env));
   }
 
   /** What a sidecar or other container (`<pod>/<container>`) has printed so far. */

@@ -24,11 +24,11 @@ export const natsCli = () => tool('nats', 'NATSCLI_VERSION');
 export const natsReloader = () => tool('nats-server-config-reloader', 'NATS_RELOADER_VERSION');
 
 /** Runs `nats-server -t` on a config; returns the server's verdict. */
-export function checkConfig(conf: string, serverName = 'nats-0'): { ok: boolean; output: string } {
+export function checkConfig(conf: string, serverName = 'nats-0', env: { [name: string]: string } = {}): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
   try {
     writeFileSync(join(dir, 'nats.conf'), conf);
-    const run = spawnSync(natsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { SERVER_NAME: serverName }, encoding: 'utf8' });
+    const run = spawnSync(natsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { SERVER_NAME: serverName, ...env }, encoding: 'utf8' });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -74,6 +74,13 @@ export function freePort(): Promise<number> {
 }
 
 export const promExporter = () => tool('prometheus-nats-exporter', 'NATS_EXPORTER_VERSION');
+
+/** Debian's mosquitto-clients (scripts/install-nats-tools.sh installs it): a real MQTT 3.1.1 client. */
+export function mosquitto(name: 'mosquitto_pub' | 'mosquitto_sub'): string {
+  const path = `/usr/bin/${name}`;
+  if (!existsSync(path)) throw new Error(`${path} is missing: run "bash scripts/install-nats-tools.sh" (npm test does)`);
+  return path;
+}
 
 /** Debian's prometheus package (scripts/install-nats-tools.sh installs it): promtool and the server. */
 export function promTool(name: 'promtool' | 'prometheus'): string {

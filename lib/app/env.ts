@@ -17,6 +17,9 @@ export const ENV_VARS: { [variable: string]: string } = {
   NATS_IMAGE_PULL_SECRETS: 'imagePullSecrets',
   NATS_MAX_PAYLOAD: 'maxPayload',
   NATS_METRICS: 'metrics',
+  NATS_WEBSOCKET: 'websocket',
+  NATS_MQTT: 'mqtt',
+  NATS_LEAFNODES: 'leafnodes',
 };
 
 /** The app's other variables: how the streams are applied, and the migration Job of `npm run migrate`. */
@@ -75,6 +78,8 @@ export function propsFromEnv(env: Env): NatsChartProps {
     const value = env[variable];
     if (value !== undefined && value !== '') props[prop] = parseValue(variable, prop, value);
   }
+  // The app is the homelab profile, without certificates: WebSocket there is plain text, chosen here explicitly.
+  if (props.websocket === true) props.websocketNoTls = true;
   return props as NatsChartProps;
 }
 
@@ -95,6 +100,9 @@ function parseValue(variable: string, prop: string, value: string): unknown {
       return Number(value);
     case 'prepareVolumeOwnership':
     case 'metrics':
+    case 'websocket':
+    case 'mqtt':
+    case 'leafnodes':
       return choice(variable, value, { true: true, false: false }, false);
     case 'imagePullSecrets':
       return value.split(',').map((name) => name.trim()).filter((name) => name !== '');

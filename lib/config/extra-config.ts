@@ -87,11 +87,11 @@ export const REFUSED_CONFIG_KEYS: { [key: string]: string } = {
   resolver_pinned_accounts: 'operator (JWT) mode is not supported',
   trusted: 'operator (JWT) mode is not supported',
   default_sentinel: 'operator (JWT) mode is not supported',
-  gateway: 'gateways are not supported yet: no Service port or NetworkPolicy rule would reach them',
-  leafnodes: 'leafnodes are not supported yet: no Service port or NetworkPolicy rule would reach them',
-  websocket: 'WebSocket is not supported yet: no Service port or NetworkPolicy rule would reach it',
-  mqtt: 'MQTT is not supported yet: no Service port or NetworkPolicy rule would reach it',
-  default_js_domain: 'JetStream domains belong with leafnodes, which are not supported yet',
+  gateway: 'gateways are the gateways property (gatewayName, gatewayPort, gatewayRemotes, gatewayTls), with their Service and NetworkPolicy rule',
+  leafnodes: 'leaf nodes are the leafnodes property (leafnodePort, leafnodeTls) and leafnodeRemotes, with their Service and NetworkPolicy rule',
+  websocket: 'WebSocket is the websocket property (websocketPort, websocketNoTls, websocketAllowedOrigins, websocketCompression), with its Service and NetworkPolicy rule',
+  mqtt: 'MQTT is the mqtt property (mqttPort, mqttTls), with its Service and NetworkPolicy rule',
+  default_js_domain: 'JetStream domains are jetStreamDomain on each deployment (hub and leaf); clients name the domain they address',
   feature_flags: 'experimental server features are not supported',
 };
 

@@ -19,6 +19,8 @@ export interface JetStreamConfig {
   readonly maxFileStore: number;
   /** 0 disables memory storage. */
   readonly maxMemoryStore: number;
+  /** JetStream domain; omitted means none. */
+  readonly domain?: string;
 }
 
 /** A TLS block: certificate files as mounted in the pod. */
@@ -35,6 +37,51 @@ export interface ClusterConfig {
   readonly name: string;
   readonly port: number;
   readonly routes: string[];
+  readonly tls?: TlsConfig;
+}
+
+/** A hub the server connects to as a leaf node. */
+export interface LeafnodeRemoteConfig {
+  readonly urls: string[];
+  /** Local account bound to the connection; omitted means the global account. */
+  readonly account?: string;
+  /** Path of a credentials file. */
+  readonly credentials?: string;
+  /** A user nkey seed, from an environment variable. */
+  readonly nkey?: ConfVariable;
+  /** Connect with TLS; `caFile` verifies the hub (omitted: the system's roots). */
+  readonly tls?: { readonly caFile?: string };
+}
+
+/** The leafnodes block: a listener for leaf connections, and the hubs to connect to. */
+export interface LeafnodesConfig {
+  /** Omitted: no listener, only remotes. */
+  readonly port?: number;
+  readonly tls?: TlsConfig;
+  readonly remotes: LeafnodeRemoteConfig[];
+}
+
+/** The gateway block: this cluster's name in the supercluster and the other clusters. */
+export interface GatewayConfig {
+  readonly name: string;
+  readonly port: number;
+  /** The address the other clusters dial this server on (gossiped to them). */
+  readonly advertise?: ConfVariable;
+  readonly gateways: { readonly name: string; readonly urls: string[] }[];
+  readonly tls?: TlsConfig;
+}
+
+/** The websocket block: TLS, or plain text stated explicitly (nats-server requires one of them). */
+export interface WebsocketConfig {
+  readonly port: number;
+  readonly tls?: TlsConfig;
+  readonly allowedOrigins: string[];
+  readonly compression: boolean;
+}
+
+/** The mqtt block; its state lives in JetStream. */
+export interface MqttConfig {
+  readonly port: number;
   readonly tls?: TlsConfig;
 }
 
@@ -86,6 +133,10 @@ export interface NatsConfigModel {
   readonly jetStream: JetStreamConfig;
   /** Omitted for a single server. */
   readonly cluster?: ClusterConfig;
+  readonly leafnodes?: LeafnodesConfig;
+  readonly gateway?: GatewayConfig;
+  readonly websocket?: WebsocketConfig;
+  readonly mqtt?: MqttConfig;
   readonly accounts?: AccountConfig[];
   /** Users of the global account (when no accounts are defined). */
   readonly users?: UserConfig[];
@@ -121,6 +172,7 @@ export function natsConfigEntries(model: NatsConfigModel): { [key: string]: unkn
     store_dir: model.jetStream.storeDir,
     max_file_store: model.jetStream.maxFileStore,
     max_memory_store: model.jetStream.maxMemoryStore,
+    domain: model.jetStream.domain,
   };
   if (model.cluster) {
     conf.cluster = {
@@ -131,6 +183,42 @@ export function natsConfigEntries(model: NatsConfigModel): { [key: string]: unkn
       routes: model.cluster.routes,
       tls: model.cluster.tls && tlsBlock(model.cluster.tls),
     };
+  }
+  if (model.leafnodes) {
+    conf.leafnodes = {
+      port: model.leafnodes.port,
+      // Leaf connections go through the leafnodes Service, as clients go through theirs.
+      no_advertise: model.leafnodes.port !== undefined ? true : undefined,
+      tls: model.leafnodes.tls && tlsBlock(model.leafnodes.tls),
+      remotes: model.leafnodes.remotes.length > 0 ? model.leafnodes.remotes.map((r) => ({
+        urls: r.urls,
+        account: r.account,
+        credentials: r.credentials,
+        nkey: r.nkey,
+        tls: r.tls && { ca_file: r.tls.caFile, timeout: 5 },
+      })) : undefined,
+    };
+  }
+  if (model.gateway) {
+    conf.gateway = {
+      name: model.gateway.name,
+      port: model.gateway.port,
+      advertise: model.gateway.advertise,
+      gateways: model.gateway.gateways.length > 0 ? model.gateway.gateways.map((g) => ({ name: g.name, urls: g.urls })) : undefined,
+      tls: model.gateway.tls && tlsBlock(model.gateway.tls),
+    };
+  }
+  if (model.websocket) {
+    conf.websocket = {
+      port: model.websocket.port,
+      tls: model.websocket.tls && tlsBlock(model.websocket.tls),
+      no_tls: model.websocket.tls ? undefined : true,
+      allowed_origins: model.websocket.allowedOrigins.length > 0 ? model.websocket.allowedOrigins : undefined,
+      compression: model.websocket.compression || undefined,
+    };
+  }
+  if (model.mqtt) {
+    conf.mqtt = { port: model.mqtt.port, tls: model.mqtt.tls && tlsBlock(model.mqtt.tls) };
   }
   if (model.accounts?.length) {
     conf.accounts = Object.fromEntries(model.accounts.map((a) => [a.name, {

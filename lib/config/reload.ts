@@ -31,6 +31,12 @@ export const ON_CHANGE: { [key: string]: OnChange } = {
   jetstream: OnChange.RESTART,
   // The name and routes reload, the port does not; the block as a whole rolls.
   cluster: OnChange.RESTART,
+  // nats-server reload.go: leafnodes reload TLS, compression and remotes but not the port or authorization; gateways,
+  // WebSocket and MQTT reload only TLS (MQTT also its ack and replica settings). Each block as a whole rolls.
+  leafnodes: OnChange.RESTART,
+  gateway: OnChange.RESTART,
+  websocket: OnChange.RESTART,
+  mqtt: OnChange.RESTART,
   accounts: OnChange.RELOAD,
   authorization: OnChange.RELOAD,
   system_account: OnChange.RESTART,

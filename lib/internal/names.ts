@@ -65,3 +65,9 @@ export function claimUnique(scope: IConstruct, what: string, namespace: string |
   }
   taken.set(key, scope.node.path);
 }
+
+/**
+ * The Service of an external listener (and the WebSocket Ingress): `<name>-leafnodes`, `<name>-gateway`,
+ * `<name>-websocket`, `<name>-mqtt`. The client Service keeps `<name>`.
+ */
+export const listenerServiceName = (name: string, listener: 'leafnodes' | 'gateway' | 'websocket' | 'mqtt') => `${name}-${listener}`;

@@ -60,7 +60,7 @@ export class JetStreamRules {
   public constructor(s: NatsSettings) {
     this.servers = s.replicas;
     this.maxPayload = s.maxPayloadBytes ?? SERVER_LIMITS.defaultMaxPayload;
-    this.clusterName = s.replicas > 1 ? s.name : undefined;
+    this.clusterName = s.replicas > 1 ? s.clusterName : undefined;
     const tags = s.extraConfig.server_tags as string | string[] | undefined;
     this.serverTags = tags === undefined ? [] : [tags].flat();
     const { natsBoxUser, noAuthUser, users, accounts } = s.security;

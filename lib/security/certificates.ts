@@ -38,7 +38,12 @@ export class NatsCertificates extends Construct implements INatsCertificates {
         secretName: tls.secretName,
         issuerRef,
         privateKey,
-        dnsNames: [...qualified(s.name), ...qualified(`*.${s.headlessServiceName}`), 'localhost'],
+        dnsNames: [
+          ...qualified(s.name), ...qualified(`*.${s.headlessServiceName}`),
+          // The listeners with TLS are reached through their own Services.
+          ...s.listeners.all.filter((l) => l.tls).flatMap((l) => qualified(l.serviceName)),
+          'localhost',
+        ],
         // Routes are both sides of a TLS connection, so the server certificate serves and presents.
         usages: [CertificateSpecUsages.DIGITAL_SIGNATURE,
           CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH],

@@ -12,7 +12,9 @@ export interface INatsNetworkPolicy extends IConstruct {
 /**
  * Ingress rules for the servers: the client port from the release namespace (nats-box included) and the
  * namespaces in `clientNamespaces`; the cluster port only from the servers themselves; the monitoring port
- * from the release namespace and `monitoringNamespace`, and so is the metrics port when `metrics` is on. Created by `Nats` when `networkPolicy` is on.
+ * from the release namespace and `monitoringNamespace`, and so is the metrics port when `metrics` is on; each external listener
+ * (leafnodes, gateway, WebSocket, MQTT) from the release namespace and its own namespaces and CIDRs. Created by `Nats` when
+ * `networkPolicy` is on.
  */
 export class NatsNetworkPolicy extends Construct implements INatsNetworkPolicy {
   public readonly policy: ApiObject;
@@ -36,6 +38,11 @@ export class NatsNetworkPolicy extends Construct implements INatsNetworkPolicy {
           { ports: port(s.monitorPort), from: [sameNamespace, ...(monitoringNamespace ? [namespace(monitoringNamespace)] : [])] },
           // Prometheus scrapes the exporters.
           ...(s.metrics ? [{ ports: port(s.metrics.port), from: [sameNamespace, ...(monitoringNamespace ? [namespace(monitoringNamespace)] : [])] }] : []),
+          // Leafnodes, gateways, WebSocket and MQTT: each from the release namespace and the sources declared for it.
+          ...s.listeners.all.map((l) => ({
+            ports: port(l.port),
+            from: [sameNamespace, ...l.namespaces.map(namespace), ...l.cidrs.map((cidr) => ({ ipBlock: { cidr } }))],
+          })),
         ],
       },
     });

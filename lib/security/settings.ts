@@ -84,7 +84,8 @@ export const SECURITY_PROPS_SCHEMA: Schema<NatsSecurityProps> = {
   monitoringNamespace: 'string',
 };
 
-export function resolveSecurity(props: NatsSecurityProps, name: string): SecuritySettings {
+/** `otherTls`: the listeners besides clients and routes that use the server certificate (leafnodes, gateways, …). */
+export function resolveSecurity(props: NatsSecurityProps, name: string, otherTls: string[] = []): SecuritySettings {
   const profile = props.security ?? SecurityProfile.HOMELAB;
   const production = profile === SecurityProfile.PRODUCTION;
   const onInProduction = (what: string, value: boolean | undefined): boolean => {
@@ -98,7 +99,7 @@ export function resolveSecurity(props: NatsSecurityProps, name: string): Securit
     client: onInProduction('clientTls', props.clientTls),
     cluster: onInProduction('clusterTls', props.clusterTls),
     monitor: onInProduction('monitorTls', props.monitorTls),
-  });
+  }, otherTls);
 
   const accounts = (props.accounts ?? []).map((a) => resolveAccount(a, props.systemAccount));
   checkUnique('account', accounts.map((a) => a.name));
@@ -158,7 +159,7 @@ export function resolveSecurity(props: NatsSecurityProps, name: string): Securit
 
 function resolveTls(
   props: NatsSecurityProps, name: string,
-  on: { client: boolean; cluster: boolean; monitor: boolean },
+  on: { client: boolean; cluster: boolean; monitor: boolean }, otherTls: string[],
 ): TlsSettings | undefined {
   const mutual = props.clientMutualTls ?? false;
   if (on.monitor && !on.client) {
@@ -167,11 +168,11 @@ function resolveTls(
   if (mutual && !on.client) {
     throw new Error('clientMutualTls needs clientTls');
   }
-  const listeners = [on.client && 'clientTls', on.cluster && 'clusterTls'].filter(Boolean).join(' and ');
+  const listeners = [on.client && 'clientTls', on.cluster && 'clusterTls', ...otherTls].filter(Boolean).join(' and ');
   if (!listeners) {
     for (const prop of ['tlsSecretName', 'certManagerIssuer', 'tlsCaSecretName', 'natsBoxTlsSecretName'] as const) {
       if (props[prop] !== undefined) {
-        throw new Error(`${prop} is set but no listener uses TLS: set clientTls and/or clusterTls`);
+        throw new Error(`${prop} is set but no listener uses TLS: set clientTls and/or clusterTls (or the TLS of leafnodes, gateways, WebSocket or MQTT)`);
       }
     }
     return undefined;

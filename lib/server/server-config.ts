@@ -13,6 +13,8 @@ export const SERVER_PATHS = {
   auth: '/etc/nats-auth',
   /** Each password Secret, whole, at `<secrets>/<Secret name>/`. */
   secrets: '/etc/nats-secrets',
+  /** Each leafnode remote's credentials and CA, at `<leafnodes>/<index>/creds/` and `<leafnodes>/<index>/ca/`. */
+  leafnodes: '/etc/nats-leafnodes',
 };
 
 /** auth.conf as nats.conf includes it: relative to the config directory (SERVER_PATHS.auth/auth.conf). */
@@ -77,9 +79,12 @@ export function serverConfigModel(s: NatsSettings, options: ServerConfigOptions 
     lameDuckDurationSeconds: s.lameDuckDurationSeconds,
     lameDuckGracePeriodSeconds: s.lameDuckGracePeriodSeconds,
     maxPayload: s.maxPayloadBytes,
-    jetStream: { storeDir: SERVER_PATHS.store, maxFileStore: s.maxFileStoreBytes, maxMemoryStore: s.maxMemoryStoreBytes },
+    jetStream: {
+      storeDir: SERVER_PATHS.store, maxFileStore: s.maxFileStoreBytes, maxMemoryStore: s.maxMemoryStoreBytes, domain: s.listeners.jetStreamDomain,
+    },
     cluster: s.replicas > 1 && !options.loopbackOnly ? {
-      name: s.name,
+      // The gateway name when gateways are on: nats-server refuses a cluster named otherwise.
+      name: s.clusterName,
       port: s.clusterPort,
       // Every ordinal, itself included (the server drops its own route); names resolve through the
       // headless Service, which publishes not-ready pods so peers find each other while starting.
@@ -87,6 +92,7 @@ export function serverConfigModel(s: NatsSettings, options: ServerConfigOptions 
       // Routes verify each other's certificate against the CA: that is the cluster's route authentication.
       tls: tls?.cluster ? tlsFiles(true) : undefined,
     } : undefined,
+    ...(options.loopbackOnly ? {} : listenerModel(s, tlsFiles)),
     accounts: accounts.map((a) => ({
       name: a.name,
       jetStream: a.jetStream,
@@ -101,6 +107,74 @@ export function serverConfigModel(s: NatsSettings, options: ServerConfigOptions 
     noAuthUser: s.security.noAuthUser,
     extra: s.extraConfig,
   };
+}
+
+/** The leafnodes, gateway, websocket and mqtt blocks. The listeners use the server certificate (not verifying clients). */
+function listenerModel(s: NatsSettings, tlsFiles: (verify: boolean) => TlsConfig): Partial<NatsConfigModel> {
+  const { leafnodes, leafnodeRemotes, gateway, websocket, mqtt } = s.listeners;
+  const leafnodeDir = (i: number) => `${SERVER_PATHS.leafnodes}/${i}`;
+  return {
+    leafnodes: leafnodes || leafnodeRemotes.length > 0 ? {
+      port: leafnodes?.port,
+      tls: leafnodes?.tls ? tlsFiles(false) : undefined,
+      remotes: leafnodeRemotes.map((r, i) => ({
+        urls: r.urls,
+        account: r.account,
+        credentials: r.credentials ? `${leafnodeDir(i)}/creds/${r.credentials.key}` : undefined,
+        nkey: r.nkeySeed ? new ConfVariable(r.nkeySeed.variable) : undefined,
+        tls: r.tls ? { caFile: r.caSecretName ? `${leafnodeDir(i)}/ca/ca.crt` : undefined } : undefined,
+      })),
+    } : undefined,
+    gateway: gateway ? {
+      name: gateway.name,
+      port: gateway.port,
+      advertise: new ConfVariable('GATEWAY_ADVERTISE'),
+      gateways: gateway.remotes,
+      // Gateways are servers of other clusters: both sides verify each other against the CA, as routes do.
+      tls: gateway.tls ? tlsFiles(true) : undefined,
+    } : undefined,
+    websocket: websocket ? {
+      port: websocket.port,
+      tls: websocket.tls ? tlsFiles(false) : undefined,
+      allowedOrigins: websocket.allowedOrigins,
+      compression: websocket.compression,
+    } : undefined,
+    mqtt: mqtt ? { port: mqtt.port, tls: mqtt.tls ? tlsFiles(false) : undefined } : undefined,
+  };
+}
+
+/**
+ * The server container's environment for its listeners: the gateway's advertised address (the pod's name under the
+ * headless Service, which the other clusters resolve; a pod IP would change on restart) and the leafnode seeds.
+ */
+export function listenerEnv(s: NatsSettings): any[] {
+  const { gateway, leafnodeRemotes } = s.listeners;
+  return [
+    ...(gateway ? [
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'GATEWAY_ADVERTISE', value: `$(POD_NAME).${s.headlessServiceName}.$(POD_NAMESPACE).svc.cluster.local:${gateway.port}` },
+    ] : []),
+    ...leafnodeRemotes.filter((r) => r.nkeySeed).map((r) => ({
+      name: r.nkeySeed!.variable, valueFrom: { secretKeyRef: { name: r.nkeySeed!.secretName, key: r.nkeySeed!.key } },
+    })),
+  ];
+}
+
+/** The leafnode remotes' Secrets as volumes, and where the server mounts them. */
+export function listenerVolumes(s: NatsSettings): { volumes: any[]; mounts: any[] } {
+  const volumes: any[] = [];
+  const mounts: any[] = [];
+  s.listeners.leafnodeRemotes.forEach((r, i) => {
+    if (r.credentials) {
+      volumes.push({ name: `leafnode-${i}-creds`, secret: { secretName: r.credentials.secretName, items: [{ key: r.credentials.key, path: r.credentials.key }] } });
+      mounts.push({ name: `leafnode-${i}-creds`, mountPath: `${SERVER_PATHS.leafnodes}/${i}/creds`, readOnly: true });
+    }
+    if (r.caSecretName) {
+      volumes.push({ name: `leafnode-${i}-ca`, secret: { secretName: r.caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+      mounts.push({ name: `leafnode-${i}-ca`, mountPath: `${SERVER_PATHS.leafnodes}/${i}/ca`, readOnly: true });
+    }
+  });
+  return { volumes, mounts };
 }
 
 /** The server container's environment: its name and memory limit. */

@@ -8,7 +8,7 @@ import { RESTRICTED_CONTAINER, restrictedPod } from '../internal/pod-security';
 import { HealthCheck } from '../nats-props';
 import { configSidecars } from './sidecars';
 import { exporterContainer } from '../metrics/exporter';
-import { SERVER_PATHS, serverConfigModel, serverEnv } from './server-config';
+import { SERVER_PATHS, listenerEnv, listenerVolumes, serverConfigModel, serverEnv } from './server-config';
 import { renderNatsConfig } from '../config/nats-config';
 import { restartDigest } from '../config/reload';
 import { NatsSettings } from './settings';
@@ -76,7 +76,8 @@ export class NatsServer extends Construct implements INatsServer {
       failureThreshold,
     });
 
-    const env = serverEnv(s);
+    const env = [...serverEnv(s), ...listenerEnv(s)];
+    const leafnodeSecrets = listenerVolumes(s);
 
     const limits = {
       ...(s.cpuLimit ? { cpu: k8s.Quantity.fromString(s.cpuLimit) } : {}),
@@ -161,6 +162,7 @@ export class NatsServer extends Construct implements INatsServer {
                 { name: 'client', containerPort: s.clientPort },
                 { name: 'cluster', containerPort: s.clusterPort },
                 { name: 'monitor', containerPort: s.monitorPort },
+                ...s.listeners.all.map((l) => ({ name: l.portName, containerPort: l.port })),
               ],
               env,
               resources,
@@ -171,6 +173,7 @@ export class NatsServer extends Construct implements INatsServer {
                 ...(tls ? [{ name: 'tls', mountPath: CERT_DIR, readOnly: true }] : []),
                 ...(tls?.caSecretName ? [{ name: 'tls-ca', mountPath: CA_DIR, readOnly: true }] : []),
                 ...sidecars.serverMounts,
+                ...leafnodeSecrets.mounts,
               ],
               lifecycle: {
                 // Lame duck: stop taking clients, then move them off over the duration. SIGTERM that follows
@@ -190,6 +193,7 @@ export class NatsServer extends Construct implements INatsServer {
               ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } }] : []),
               ...(tls?.caSecretName ? [{ name: 'tls-ca', secret: { secretName: tls.caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
               ...sidecars.volumes,
+              ...leafnodeSecrets.volumes,
             ],
           },
         },

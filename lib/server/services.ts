@@ -10,6 +10,14 @@ export interface INatsServices extends IConstruct {
   readonly headless: ApiObject;
   /** `<name>`: where clients connect. */
   readonly client: ApiObject;
+  /** `<name>-leafnodes`: where leaf nodes connect; present when `leafnodes` is on. */
+  readonly leafnodes?: ApiObject;
+  /** `<name>-gateway`: where the other clusters' gateways connect; present when `gateways` is on. */
+  readonly gateway?: ApiObject;
+  /** `<name>-websocket`; present when `websocket` is on. */
+  readonly websocket?: ApiObject;
+  /** `<name>-mqtt`; present when `mqtt` is on. */
+  readonly mqtt?: ApiObject;
 }
 
 /**
@@ -19,6 +27,10 @@ export interface INatsServices extends IConstruct {
 export class NatsServices extends Construct implements INatsServices {
   public readonly headless: ApiObject;
   public readonly client: ApiObject;
+  public readonly leafnodes?: ApiObject;
+  public readonly gateway?: ApiObject;
+  public readonly websocket?: ApiObject;
+  public readonly mqtt?: ApiObject;
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {
     super(scope, id);
@@ -50,5 +62,24 @@ export class NatsServices extends Construct implements INatsServices {
         ports: [port('client', s.clientPort), port('monitor', s.monitorPort)],
       },
     });
+
+    // One Service per external listener, so that each is exposed its own way (ClusterIP, NodePort, LoadBalancer) with
+    // its own annotations, and the client Service stays as it is.
+    const ids = { leafnodes: 'Leafnodes', gateway: 'Gateway', websocket: 'Websocket', mqtt: 'Mqtt' };
+    const made: { [kind: string]: ApiObject } = {};
+    for (const l of s.listeners.all) {
+      made[l.kind] = new k8s.KubeService(this, ids[l.kind], {
+        metadata: {
+          name: l.serviceName,
+          labels,
+          annotations: Object.keys(l.serviceAnnotations).length > 0 ? l.serviceAnnotations : undefined,
+        },
+        spec: { type: l.exposure, selector, ports: [port(l.portName, l.port)] },
+      });
+    }
+    this.leafnodes = made.leafnodes;
+    this.gateway = made.gateway;
+    this.websocket = made.websocket;
+    this.mqtt = made.mqtt;
   }
 }

@@ -8,6 +8,8 @@ import { GIB, MIB, formatBytes, parseBytes, parseMillicores } from '../internal/
 import { checkDistinctPorts, checkDnsLabel, checkDnsSubdomain, checkImage, checkRegistry } from '../internal/validate';
 import { ClaimRetention, HealthCheck, MetricsMonitor, NatsProps, StorageAccessMode } from '../nats-props';
 import { SECURITY_PROPS_SCHEMA, SecuritySettings, resolveSecurity } from '../security/settings';
+import { LISTENER_PROPS_SCHEMA, ListenersSettings, listenersUsingTls, resolveListeners } from '../listeners/settings';
+import { SecurityProfile } from '../security/props';
 
 /** Every property resolved: defaults applied, quantities parsed, all checks passed. */
 export interface NatsSettings {
@@ -56,6 +58,10 @@ export interface NatsSettings {
   readonly extraConfig: { [key: string]: any };
   /** TLS, users and accounts, NetworkPolicy. */
   readonly security: SecuritySettings;
+  /** Leafnodes, gateways, WebSocket, MQTT. */
+  readonly listeners: ListenersSettings;
+  /** The cluster block's name: the gateway name when gateways are on (nats-server requires them equal), else `name`. */
+  readonly clusterName: string;
 }
 
 /** The exporter sidecar and what is built on its metrics. */
@@ -142,6 +148,7 @@ const NATS_PROPS_SCHEMA: Schema<NatsProps> = {
   imagePullSecrets: 'string[]',
   extraConfig: 'object',
   ...SECURITY_PROPS_SCHEMA,
+  ...LISTENER_PROPS_SCHEMA,
 };
 
 /** Properties of earlier versions, refused with their new name (a JavaScript caller would otherwise lose them). */
@@ -294,9 +301,21 @@ export function resolveSettings(props: NatsProps): NatsSettings {
   const natsBox = props.natsBox ?? true;
   imagePullSecrets.forEach((secret) => checkDnsSubdomain('imagePullSecrets entry', secret));
 
-  const security = resolveSecurity(props, name);
+  const production = props.security === SecurityProfile.PRODUCTION;
+  const security = resolveSecurity(props, name, listenersUsingTls(props, production));
   const configReloader = resolveReloader(props, security.tls !== undefined || security.users.length > 0);
   const metrics = resolveMetrics(props, { clientPort, clusterPort, monitorPort });
+  const listeners = resolveListeners(props, {
+    name,
+    replicas,
+    serverNamePrefix,
+    production,
+    ports: { clientPort, clusterPort, monitorPort, ...(metrics ? { metricsPort: metrics.port } : {}) },
+    accounts: security.accounts,
+    systemAccount: security.systemAccount,
+    accountsWithUsers: [...new Set(security.users.map((u) => u.account).filter((a): a is string => a !== undefined))],
+    caSecretName: security.tls?.caSecretName,
+  });
 
   return {
     name,
@@ -334,6 +353,8 @@ export function resolveSettings(props: NatsProps): NatsSettings {
     security,
     configReloader,
     metrics,
+    listeners,
+    clusterName: listeners.gateway?.name ?? name,
   };
 }
 
