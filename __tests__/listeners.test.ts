@@ -11,8 +11,11 @@ import { checkConfig, confOf, find, nats, synth } from './support/tools';
 
 const ALL_ON: NatsProps = {
   serverNamePrefix: 'east-',
+  // nats-server 2.15 needs a system account where gateways and leafnodes meet.
+  accounts: [{ name: 'APP' }, { name: 'SYS', jetStream: false }],
+  systemAccount: 'SYS',
   leafnodes: true,
-  leafnodeRemotes: [{ urls: ['nats-leaf://hub-leafnodes.hub.svc:7422'], nkeySeedSecretName: 'leaf-seed' }],
+  leafnodeRemotes: [{ urls: ['nats-leaf://hub-leafnodes.hub.svc:7422'], nkeySeedSecretName: 'leaf-seed', account: 'APP' }],
   gateways: true,
   gatewayName: 'east',
   gatewayRemotes: [{ name: 'west', urls: ['nats://west-gateway.west.svc.cluster.local:7222'] }],
@@ -63,7 +66,7 @@ describe('every listener on, homelab', () => {
   test('renders each block, and the cluster takes the gateway name', () => {
     expect(conf).toContain('cluster {\n  name: "east"\n');
     expect(conf).toContain('jetstream {\n  store_dir: "/data"\n  max_file_store: 9663676416\n  max_memory_store: 0\n  domain: "edge"\n}');
-    expect(conf).toContain('leafnodes {\n  port: 7422\n  no_advertise: true\n  remotes: [\n    {\n      urls: [\n        "nats-leaf://hub-leafnodes.hub.svc:7422"\n      ]\n      nkey: $NATS_LEAFNODE_SEED_0\n    }\n  ]\n}');
+    expect(conf).toContain('leafnodes {\n  port: 7422\n  no_advertise: true\n  remotes: [\n    {\n      urls: [\n        "nats-leaf://hub-leafnodes.hub.svc:7422"\n      ]\n      account: "APP"\n      nkey: $NATS_LEAFNODE_SEED_0\n    }\n  ]\n}');
     expect(conf).toContain('gateway {\n  name: "east"\n  port: 7222\n  advertise: $GATEWAY_ADVERTISE\n  gateways: [\n    {\n      name: "west"\n');
     expect(conf).toContain('websocket {\n  port: 8080\n  no_tls: true\n  allowed_origins: [\n    "https://app.example.com"\n  ]\n  compression: true\n}');
     expect(conf).toContain('mqtt {\n  port: 1883\n}');
@@ -115,13 +118,15 @@ describe('production: TLS on every listener, NetworkPolicy sources', () => {
   const props: NatsProps = {
     security: SecurityProfile.PRODUCTION,
     certManagerIssuer: 'nats-ca',
-    users: [{ name: 'app', passwordSecretName: 'nats-users' }],
+    accounts: [{ name: 'APP' }, { name: 'SYS', jetStream: false }],
+    systemAccount: 'SYS',
+    users: [{ name: 'app', account: 'APP', passwordSecretName: 'nats-users' }],
     natsBoxUser: 'app',
     replicas: 3,
     serverNamePrefix: 'east-',
     leafnodes: true,
     leafnodeNamespaces: ['edge'],
-    leafnodeRemotes: [{ urls: ['tls://hub.example.com:7422'], tlsCaSecretName: 'hub-ca' }],
+    leafnodeRemotes: [{ urls: ['tls://hub.example.com:7422'], tlsCaSecretName: 'hub-ca', account: 'APP' }],
     gateways: true,
     gatewayNamespaces: ['west'],
     gatewayRemotes: [{ name: 'west', urls: ['nats://west-gateway.west.svc:7222'] }],
@@ -138,7 +143,7 @@ describe('production: TLS on every listener, NetworkPolicy sources', () => {
   const tls = (verify: boolean) => `tls {\n    cert_file: "/etc/nats-certs/server/tls.crt"\n    key_file: "/etc/nats-certs/server/tls.key"\n    ca_file: "/etc/nats-certs/ca/ca.crt"\n    verify: ${verify}\n    timeout: 5\n  }`;
 
   test('every listener serves TLS with the server certificate; gateways verify both ways; the remote verifies the hub', () => {
-    expect(conf).toContain(`leafnodes {\n  port: 7422\n  no_advertise: true\n  ${tls(false)}\n  remotes: [\n    {\n      urls: [\n        "tls://hub.example.com:7422"\n      ]\n      tls {\n        ca_file: "/etc/nats-leafnodes/0/ca/ca.crt"\n        timeout: 5\n      }\n    }\n  ]\n}`);
+    expect(conf).toContain(`leafnodes {\n  port: 7422\n  no_advertise: true\n  ${tls(false)}\n  remotes: [\n    {\n      urls: [\n        "tls://hub.example.com:7422"\n      ]\n      account: "APP"\n      tls {\n        ca_file: "/etc/nats-leafnodes/0/ca/ca.crt"\n        timeout: 5\n      }\n    }\n  ]\n}`);
     expect(block(conf, 'gateway')).toContain(tls(true));
     expect(conf).toContain(`websocket {\n  port: 8080\n  ${tls(false)}\n}`);
     expect(conf).toContain(`mqtt {\n  port: 1883\n  ${tls(false)}\n}`);

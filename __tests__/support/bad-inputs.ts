@@ -262,6 +262,8 @@ const gw = { replicas: 3, gateways: true, serverNamePrefix: 'east-', gatewayName
 const remote = { urls: ['nats-leaf://hub-leafnodes.hub.svc:7422'] };
 listener('websocket without TLS or websocketNoTls', { websocket: true },
   'websocket needs TLS or an explicit plain-text choice: set tlsSecretName or certManagerIssuer (WebSocket uses the server certificate), or websocketNoTls: true');
+listener('gateways and leafnodes without a system account', { replicas: 3, serverNamePrefix: 'east-', gateways: true, gatewayName: 'east', leafnodes: true },
+  'gateways with leafnodes need systemAccount: nats-server 2.15 refuses to start with both and no system account');
 listener('websocketNoTls under PRODUCTION', { ...production, websocket: true, websocketNoTls: true }, 'websocketNoTls cannot be true with SecurityProfile.PRODUCTION');
 listener('leafnodeTls false under PRODUCTION', { ...production, leafnodes: true, leafnodeTls: false }, 'leafnodeTls cannot be false with SecurityProfile.PRODUCTION');
 listener('mqttTls false under PRODUCTION', { ...production, mqtt: true, mqttTls: false }, 'mqttTls cannot be false with SecurityProfile.PRODUCTION');

@@ -2,7 +2,8 @@
 # Builds the OCI images the harness imports into containerd (no registry, no daemon):
 #   nats     - nats-server (scripts/install-nats-tools.sh) + busybox sh, ENTRYPOINT /usr/local/bin/nats-server
 #   nats-previous - the same with the previous default nats-server (fault scenario s9 upgrades from it)
-#   nats-box - natscli + busybox, user nats (1000), supports `sleep infinity`
+#   nats-box - natscli + busybox, user nats (1000), supports `sleep infinity`; also Debian's mosquitto_pub/_sub with
+#              their libraries (not in the official image): the MQTT client of e2e/checks/reach.ts
 #   nats-server-config-reloader - nats-io/nack's reloader (scripts/install-nats-tools.sh) at /usr/local/bin, on PATH, laid out
 #              like the official image (/<binary> link, /entrypoint.sh); runs as root unless the pod says otherwise
 #   prometheus-nats-exporter - nats-io's exporter (scripts/install-nats-tools.sh), ENTRYPOINT /prometheus-nats-exporter
@@ -23,7 +24,11 @@ PROM="$PO/prometheus"
 for b in "$EXPORTER" "$PO/operator" "$PO/prometheus-config-reloader" "$PROM"; do [ -x "$b" ] || die "missing $b (e2e/build.sh builds it)"; done
 BB=/bin/busybox
 mkdir -p "$CACHE/src"
-STAMP="$(cat "$SRV" "$SRV_PREVIOUS" "$CLI" "$RELOADER" "$EXPORTER" "$PO/operator" "$PO/prometheus-config-reloader" "$PROM" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
+MQTT="/usr/bin/mosquitto_pub /usr/bin/mosquitto_sub"
+# shellcheck disable=SC2086
+for b in $MQTT; do [ -x "$b" ] || die "missing $b (scripts/install-nats-tools.sh installs mosquitto-clients)"; done
+# shellcheck disable=SC2086
+STAMP="$(cat $MQTT "$SRV" "$SRV_PREVIOUS" "$CLI" "$RELOADER" "$EXPORTER" "$PO/operator" "$PO/prometheus-config-reloader" "$PROM" "$BB" "$E2E_DIR/lib/pause.c" "$E2E_DIR/lib/build-images.sh" | sha256sum | cut -c1-16)"
 if [ -f "$CACHE/images.stamp" ] && [ "$(cat "$CACHE/images.stamp")" = "$STAMP" ] && [ -f "$CACHE/images.tar" ]; then
   log "images: cached"; exit 0
 fi
@@ -67,6 +72,10 @@ umoci new --image "$L:nats-box"
 umoci unpack --image "$L:nats-box" "$T/box"
 R=$T/box/rootfs
 install -D -m 0755 "$CLI" "$R/usr/local/bin/nats"
+for b in $MQTT; do
+  install -D -m 0755 "$b" "$R$b"
+  for lib in $(ldd "$b" | grep -o '/[^ ]*\.so[^ ]*'); do install -D -m 0755 "$lib" "$R$lib"; done
+done
 # shellcheck disable=SC2086
 busybox_into "$R" $APPLETS
 mkdir -p "$R/tmp" "$R/nsc/.config" "$R/etc/nats-config" && chmod 1777 "$R/tmp"

@@ -34,6 +34,9 @@ export const NATS_CLI_VARS = [
   'NATS_PASSWORD', 'NATS_SEED', 'NATS_SOCKS_PROXY', 'NATS_TIMEOUT', 'NATS_TOKEN', 'NATS_URL', 'NATS_USER',
 ];
 
+/** Variables of this repository's own scripts (where `npm test` finds the NATS tools): not settings either. */
+const TOOL_VARS = ['NATS_TOOLS_DIR'];
+
 /** Variables of earlier versions, refused with their new name rather than ignored. */
 const RENAMED_VARS: { [variable: string]: string } = {
   NATS_MEMORY_STORE_SIZE: 'NATS_MAX_MEMORY_STORE',
@@ -60,7 +63,7 @@ export function appSettingsFromEnv(env: Env): AppSettings {
     if (renamed) {
       throw new Error(`${variable} was renamed ${renamed} in 0.3.0: set ${renamed}="${value}" instead`);
     }
-    if (!ENV_VARS[variable] && !APP_VARS.includes(variable) && !NATS_CLI_VARS.includes(variable)) {
+    if (!ENV_VARS[variable] && !APP_VARS.includes(variable) && !NATS_CLI_VARS.includes(variable) && !TOOL_VARS.includes(variable)) {
       throw new Error(`${variable} is not a setting of this app; valid ones are ${[...Object.keys(ENV_VARS), ...APP_VARS].join(', ')}`);
     }
   }

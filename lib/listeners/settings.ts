@@ -234,6 +234,11 @@ export function resolveListeners(props: NatsListenerProps & NatsSecurityProps, c
     });
     checkUnique('gatewayRemotes name', remotes.map((r) => r.name));
     gateway = { ...gatewayListener, name, remotes };
+    if ((leafnodes || leafnodeRemotes.length > 0) && !ctx.systemAccount) {
+      throw new Error(
+        'gateways with leafnodes need systemAccount: nats-server 2.15 refuses to start with both and no system account ("leaf nodes and gateways (both being defined) require a system account"); define accounts with one for the system (systemAccount), or turn one of them off',
+      );
+    }
   }
 
   const websocketListener = listener('websocket');

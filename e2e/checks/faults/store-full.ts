@@ -53,21 +53,30 @@ export async function storeFull(run: ScenarioRun, b: Bench): Promise<void> {
   const healthy = await b.servers.allHealthy();
   run.check(healthy, 'unhealthy-when-full', `all servers answer /healthz with the store full`);
 
-  // Every acked message of FILL is still readable: its first and last, and the count the stream reports.
-  const first = await nats(ns, box, ['stream', 'get', FILL, String(full.state.first_seq), '--json']);
-  const last = await nats(ns, box, ['stream', 'get', FILL, String(full.state.last_seq), '--json']);
-  run.check(first.code === 0 && last.code === 0, 'unreadable-when-full',
-    `messages ${full.state.first_seq} and ${full.state.last_seq} of ${FILL} readable with the store full`
-    + `${first.code || last.code ? `: ${(first.stderr + last.stderr).trim()}` : ''}`);
+  // Every acked message of FILL is still readable: its first and last, once the stream answers again (a full store
+  // makes its replicas step down for a while: the time is measured, up to 120 s).
+  const tFull = Date.now();
+  const read = await retry(120, async () => {
+    const first = await nats(ns, box, ['stream', 'get', FILL, String(full.state.first_seq), '--json']);
+    const last = await nats(ns, box, ['stream', 'get', FILL, String(full.state.last_seq), '--json']);
+    return first.code === 0 && last.code === 0 ? '' : lastLine(first.stderr + last.stderr);
+  });
+  run.check(read.ok, 'unreadable-when-full', `messages ${full.state.first_seq} and ${full.state.last_seq} of ${FILL} readable with the store full`
+    + ` ${read.seconds.toFixed(0)} s after the refusal${read.ok ? '' : `: ${read.error}`}`);
+  run.note(`fill_readable_after=${read.seconds.toFixed(0)}s`);
 
-  const purge = await nats(ns, box, ['stream', 'purge', FILL, '-f']);
-  run.check(purge.code === 0, 'purge', `stream ${FILL} purged${purge.code ? `: ${purge.stderr.trim()}` : ''}`);
-  let resumed = false;
-  for (let i = 0; i < 30 && !resumed; i++) {
-    resumed = (await nats(ns, box, ['pub', 'fill.data', '--jetstream', 'after the purge'])).code === 0;
-    if (!resumed) await new Promise((r) => setTimeout(r, 1000));
-  }
-  run.check(resumed, 'not-resumed', 'publishing works again after the purge');
+  const purge = await retry(120, async () => {
+    const r = await nats(ns, box, ['stream', 'purge', FILL, '-f']);
+    return r.code === 0 ? '' : lastLine(r.stderr);
+  });
+  run.check(purge.ok, 'purge', `stream ${FILL} purged${purge.ok ? '' : `: ${purge.error}`}`);
+  const resumed = await retry(60, async () => {
+    const r = await nats(ns, box, ['pub', 'fill.data', '--jetstream', 'after the purge']);
+    return r.code === 0 ? '' : lastLine(r.stderr);
+  });
+  run.check(resumed.ok, 'not-resumed', `publishing works again after the purge (${((Date.now() - tFull) / 1000).toFixed(0)} s after the store was full)`
+    + `${resumed.ok ? '' : `: ${resumed.error}`}`);
+  run.note(`publishing_resumed_after=${((Date.now() - tFull) / 1000).toFixed(0)}s`);
   await nats(ns, box, ['stream', 'rm', FILL, '-f']);
   const healthyS = await b.servers.waitHealthy(t0);
   if (healthyS === undefined) run.abort('healthy', 'not all servers healthy after the purge');
@@ -78,4 +87,20 @@ async function info(ns: string, box: string): Promise<StreamInfo> {
   const r = await nats(ns, box, ['stream', 'info', FILL, '--json']);
   if (r.code !== 0) throw new Error(`stream info ${FILL}: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout) as StreamInfo;
+}
+
+/** Calls `attempt` (an empty string is success, else the error) every 2 s for up to `seconds`. */
+async function retry(seconds: number, attempt: () => Promise<string>): Promise<{ ok: boolean; seconds: number; error: string }> {
+  const t0 = Date.now();
+  let error = '';
+  do {
+    error = await attempt();
+    if (error === '') return { ok: true, seconds: (Date.now() - t0) / 1000, error };
+    await new Promise((r) => setTimeout(r, 2000));
+  } while (Date.now() - t0 < seconds * 1000);
+  return { ok: false, seconds: (Date.now() - t0) / 1000, error };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter((l) => !l.startsWith('command terminated')).pop() ?? '';
 }
