@@ -42,7 +42,7 @@ test('each feature loads the module it needs, and only that one', () => {
     chart.toJson();
   `);
   expect(nack).toEqual(['imports/jetstream.nats.io']);
-  const metrics = optionalModulesLoaded(`new lib.NatsChart(new App(), 'nats', { metrics: true }).toJson();`);
+  const metrics = optionalModulesLoaded('new lib.NatsChart(new App(), \'nats\', { metrics: true }).toJson();');
   expect(metrics).toEqual(['imports/monitoring.coreos.com']);
   const certManager = optionalModulesLoaded(`
     new lib.NatsChart(new App(), 'nats', { security: lib.SecurityProfile.PRODUCTION, certManagerIssuer: 'ca',
