@@ -30,10 +30,7 @@ export interface IJetStreamApplyJob extends IConstruct {
   readonly configMap: ApiObject;
   /** The Job, named `<name>-jetstream-<hash of what it applies>`. */
   readonly job: ApiObject;
-  /**
-   * The CronJob `<name>-jetstream-repair` that runs the same script on `repairSchedule` in repair mode; absent without
-   * a schedule.
-   */
+  /** The repair CronJob, `<name>-jetstream-repair`; absent without `repairSchedule`. */
   readonly repairCronJob?: ApiObject;
 }
 

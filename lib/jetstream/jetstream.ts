@@ -42,12 +42,14 @@ export interface JetStreamProps {
   readonly backoffLimit?: number;
 
   /**
-   * A cron schedule (Kubernetes CronJob syntax, such as `"0 * * * *"` or `"@hourly"`) on which a CronJob,
-   * `<name>-jetstream-repair`, runs the apply Job's script in repair mode: it re-creates a declared stream, consumer,
-   * KV bucket or object store that is missing (deleted by hand, or lost with a memory store), and reports, without
-   * changing it, one that differs from its declaration (such as another storage type, or limits that would drop
-   * data if put back). Drift makes the run's Job fail, with a `DRIFT` line per object in its log: alert on
-   * kube-state-metrics' `kube_job_status_failed` for the CronJob's Jobs. JOB mode only.
+   * A cron schedule for a CronJob that re-creates missing streams, consumers and buckets, and reports drift.
+   *
+   * Kubernetes CronJob syntax, such as `"0 * * * *"` or `"@hourly"`. The CronJob, `<name>-jetstream-repair`, runs the
+   * apply Job's script in repair mode: it re-creates a declared stream, consumer, KV bucket or object store that is
+   * missing (deleted by hand, or lost with a memory store), and reports, without changing it, one that differs from
+   * its declaration (such as another storage type, or limits that would drop data if put back). Drift makes the
+   * run's Job fail, with a `DRIFT` line per object in its log: alert on kube-state-metrics' `kube_job_status_failed`
+   * for the CronJob's Jobs. JOB mode only.
    *
    * @default - no schedule: only the apply Job runs, on `kubectl apply`
    */
