@@ -11,9 +11,12 @@ const chart = new NatsChart(app, 'nats', settings.props);
 const nats = chart.nats;
 
 // The homelab's stream and consumer as code. Their own chart is dist/streams.k8s.yaml, which `kubectl apply -f dist`
-// applies after nats.k8s.yaml. JETSTREAM_MODE=nack renders NACK custom resources instead of the apply Job.
+// applies after nats.k8s.yaml. JETSTREAM_MODE=nack renders NACK custom resources instead of the apply Job;
+// JETSTREAM_REPAIR_SCHEDULE (a cron schedule) adds the CronJob that re-creates them if they go missing.
 const streams = new Chart(app, 'streams', { namespace: chart.namespace, disableResourceNameHashes: true });
-const jetStream = new JetStream(streams, 'JetStream', { nats, mode: settings.jetStreamMode });
+const jetStream = new JetStream(streams, 'JetStream', {
+  nats, mode: settings.jetStreamMode, repairSchedule: settings.jetStreamRepairSchedule,
+});
 const myStream = jetStream.addStream('MyStream', {
   name: 'MY_STREAM',
   subjects: ['events.>'],

@@ -95,11 +95,15 @@ describe('settings from the environment', () => {
     expect(() => propsFromEnv({ NATS_MEMORY_STORE_SIZE: '64Mi' }))
       .toThrow('NATS_MEMORY_STORE_SIZE was renamed NATS_MAX_MEMORY_STORE in 0.3.0: set NATS_MAX_MEMORY_STORE="64Mi" instead');
     expect(propsFromEnv({ NATS_URL: 'nats://x:4222', PATH: '/bin', NATS_REPLICAS: '', NATS_TOOLS_DIR: '/tmp/tools' })).toEqual({});
-    expect(() => propsFromEnv({ JETSTREAM_MOD: 'nack' })).toThrow(/JETSTREAM_MOD is not a setting of this app; valid ones are .*JETSTREAM_MODE, MIGRATE_FROM_STANDALONE/);
+    expect(() => propsFromEnv({ JETSTREAM_MOD: 'nack' })).toThrow(/JETSTREAM_MOD is not a setting of this app; valid ones are .*JETSTREAM_MODE, JETSTREAM_REPAIR_SCHEDULE, MIGRATE_FROM_STANDALONE/);
     expect(() => appSettingsFromEnv({ JETSTREAM_MODE: 'NACK' })).toThrow('JETSTREAM_MODE must be "job" or "nack", got "NACK"');
     expect(() => appSettingsFromEnv({ MIGRATE_FROM_STANDALONE: '1' })).toThrow('MIGRATE_FROM_STANDALONE must be "true" or "false", got "1"');
     expect(appSettingsFromEnv({ JETSTREAM_MODE: 'nack', MIGRATE_FROM_STANDALONE: 'true' }))
       .toEqual({ props: {}, jetStreamMode: JetStreamApplyMode.NACK, migrateFromStandalone: true });
+    expect(appSettingsFromEnv({ JETSTREAM_REPAIR_SCHEDULE: '*/15 * * * *' }).jetStreamRepairSchedule).toBe('*/15 * * * *');
+    expect(appSettingsFromEnv({ JETSTREAM_REPAIR_SCHEDULE: '' }).jetStreamRepairSchedule).toBeUndefined();
+    expect(() => appSettingsFromEnv({ JETSTREAM_REPAIR_SCHEDULE: '0 25 * * *' }))
+      .toThrow('JETSTREAM_REPAIR_SCHEDULE must be a cron schedule (five fields');
   });
 
   test("the nats CLI's own variables are left alone: the list is the real CLI's", () => {

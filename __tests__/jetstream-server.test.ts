@@ -12,12 +12,12 @@ import {
 import { freePort, natsCli, natsServer } from './support/tools';
 
 // nats-box is busybox plus the nats CLI: when this machine has busybox, the script runs with a PATH of only
-// busybox's sh, sed, grep and sleep and the nats CLI, so it cannot lean on a tool the image may lack.
+// busybox's sh, sed, grep, sleep, awk and tr and the nats CLI, so it cannot lean on a tool the image may lack.
 const BUSYBOX = '/usr/bin/busybox';
 const SHELL = existsSync(BUSYBOX) ? [BUSYBOX, 'sh'] : ['sh'];
 const BIN = mkdtempSync(join(tmpdir(), 'nats-box-bin-'));
 symlinkSync(natsCli(), join(BIN, 'nats'));
-if (existsSync(BUSYBOX)) ['sh', 'sed', 'grep', 'sleep'].forEach((applet) => symlinkSync(BUSYBOX, join(BIN, applet)));
+if (existsSync(BUSYBOX)) ['sh', 'sed', 'grep', 'sleep', 'awk', 'tr'].forEach((applet) => symlinkSync(BUSYBOX, join(BIN, applet)));
 const PATH = existsSync(BUSYBOX) ? BIN : `${BIN}:${process.env.PATH}`;
 
 interface Server { proc: ChildProcess; url: string; port: number; storeDir: string }
@@ -270,5 +270,151 @@ describe('waiting for the server', () => {
     const run = apply(`nats://127.0.0.1:${port}`, definitionsDir((js) => seed(js)), { JETSTREAM_READY_TIMEOUT: '2' });
     expect(run.status).toBe(1);
     expect(run.log).toContain(`jetstream: JetStream at nats://127.0.0.1:${port} not ready after 2s:`);
+  });
+});
+
+describe('the repair schedule: the same script with JETSTREAM_APPLY_MODE=repair, against a real nats-server', () => {
+  // Its own server, restarted on the same store directory to lose what a memory store holds.
+  let port: number;
+  let storeDir: string;
+  let proc: ChildProcess;
+  let url: string;
+  const start = async () => {
+    proc = spawn(natsServer(), ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', `${port}`], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && cli(url, ['stream', 'ls', '--names']).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  };
+  const stop = async () => {
+    const exited = new Promise((r) => proc.once('exit', r));
+    if (proc.pid !== undefined && proc.exitCode === null) process.kill(proc.pid, 'SIGTERM');
+    await exited;
+  };
+  const declare = (js: JetStream) => {
+    seed(js);
+    js.addStream('Cache', { name: 'CACHE', subjects: ['cache.>'], storage: StorageType.MEMORY });
+    js.addKeyValue('Settings', { bucket: 'settings', history: 5 });
+    js.addObjectStore('Files', { bucket: 'files' });
+  };
+  const withMemory = { maxMemoryStore: '64Mi', memoryLimit: '512Mi' };
+  const repair = (dir: string) => apply(url, dir, { JETSTREAM_APPLY_MODE: 'repair' });
+  const ok = (args: string[]) => expect(cli(url, args)).toEqual({ status: 0, out: expect.anything() });
+  let dir: string;
+
+  beforeAll(async () => {
+    port = await freePort();
+    url = `nats://127.0.0.1:${port}`;
+    storeDir = mkdtempSync(join(tmpdir(), 'nats-js-repair-'));
+    await start();
+    dir = definitionsDir(declare, withMemory);
+    expect(apply(url, dir).status).toBe(0);
+  });
+  afterAll(async () => {
+    await stop();
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  test('right after the apply Job, everything is unchanged: no false drift', () => {
+    const run = repair(dir);
+    expect(run.log).not.toMatch(/DRIFT|created|updated/);
+    expect(run.status).toBe(0);
+    for (const what of ['stream MY_STREAM', 'consumer MY_STREAM > MY_CONSUMER', 'stream CACHE', 'kv settings', 'object files']) {
+      expect(run.log).toContain(`jetstream: ${what}: unchanged`);
+    }
+  });
+
+  test('every stream and consumer setting the library renders compares equal to what the server reports', () => {
+    const full = definitionsDir((js) => {
+      const orders = js.addStream('Orders', { name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
+        retention: RetentionPolicy.WORK_QUEUE, discard: DiscardPolicy.NEW, maxMsgs: 1000, maxBytes: '64Mi',
+        maxAge: Duration.hours(1), maxMsgSize: '1Mi', maxMsgsPerSubject: 100, maxConsumers: 10,
+        duplicateWindow: Duration.minutes(1), denyDelete: true, allowRollup: true, allowDirect: true,
+      });
+      orders.addConsumer('Worker', {
+        durableName: 'WORKER', filterSubjects: ['orders.eu.created', 'orders.eu.paid'], ackPolicy: AckPolicy.EXPLICIT,
+        maxDeliver: 4, backoff: [Duration.seconds(1), Duration.seconds(5)], maxAckPending: 50,
+      });
+      js.addStream('OrdersCopy', { name: 'ORDERS_COPY', mirror: orders });
+      orders.addConsumer('Push', { durableName: 'PUSH', filterSubjects: ['orders.us.created'], deliverSubject: 'deliver.orders', deliverGroup: 'workers' });
+    });
+    expect(apply(url, full).status).toBe(0);
+    const run = repair(full);
+    expect(run.log).not.toMatch(/DRIFT|created/);
+    expect(run.status).toBe(0);
+    ok(['stream', 'rm', '-f', 'ORDERS_COPY']);
+    ok(['stream', 'rm', '-f', 'ORDERS']);
+  });
+
+  test('re-creates a stream, a consumer, a KV bucket and an object store deleted by hand', () => {
+    ok(['stream', 'rm', '-f', 'MY_STREAM']); // takes MY_CONSUMER with it
+    ok(['kv', 'del', '-f', 'settings']);
+    ok(['object', 'del', '-f', 'files']);
+    const run = repair(dir);
+    expect(run.status).toBe(0);
+    for (const what of ['stream MY_STREAM', 'consumer MY_STREAM > MY_CONSUMER', 'kv settings', 'object files']) {
+      expect(run.log).toContain(`jetstream: ${what}: re-created (it was missing)`);
+    }
+    expect(info(url, ['stream', 'info', 'MY_STREAM']).config).toMatchObject({ subjects: ['events.>'], storage: 'file' });
+    expect(info(url, ['consumer', 'info', 'MY_STREAM', 'MY_CONSUMER']).config).toMatchObject({ filter_subject: 'events.user.>' });
+    expect(info(url, ['stream', 'info', 'KV_settings']).config.max_msgs_per_subject).toBe(5);
+    ok(['object', 'info', 'files']);
+
+    ok(['consumer', 'rm', '-f', 'MY_STREAM', 'MY_CONSUMER']);
+    const again = repair(dir);
+    expect(again.status).toBe(0);
+    expect(again.log).toContain('jetstream: consumer MY_STREAM > MY_CONSUMER: re-created (it was missing)');
+    expect(again.log).toContain('jetstream: stream MY_STREAM: unchanged');
+  });
+
+  test('re-creates a memory stream lost with a server restart', async () => {
+    ok(['pub', 'cache.a', 'x', '--jetstream']);
+    await stop();
+    await start();
+    expect(cli(url, ['stream', 'info', 'CACHE']).status).not.toBe(0);
+    const run = repair(dir);
+    expect(run.status).toBe(0);
+    expect(run.log).toContain('jetstream: stream CACHE: re-created (it was missing)');
+    expect(run.log).toContain('jetstream: stream MY_STREAM: unchanged'); // the file stream survived the restart
+    expect(info(url, ['stream', 'info', 'CACHE']).config.storage).toBe('memory');
+  });
+
+  test('reports drift it must not repair, one line per object, exits 3 and touches nothing', () => {
+    // By hand: a larger max_bytes on MY_STREAM (going back would drop data), CACHE re-made on file storage (storage
+    // cannot be edited), MY_CONSUMER's max_deliver edited, the settings bucket re-made in memory.
+    for (let i = 0; i < 3; i++) ok(['pub', `events.user.${i}`, 'x', '--jetstream']);
+    ok(['stream', 'edit', 'MY_STREAM', '--max-bytes', '1MB', '-f']);
+    ok(['stream', 'rm', '-f', 'CACHE']);
+    ok(['stream', 'add', 'CACHE', '--subjects', 'cache.>', '--storage', 'file', '--replicas', '1', '--defaults']);
+    ok(['consumer', 'edit', 'MY_STREAM', 'MY_CONSUMER', '--max-deliver', '9', '-f']);
+    ok(['kv', 'del', '-f', 'settings']);
+    ok(['kv', 'add', 'settings', '--history', '5', '--storage', 'memory']);
+    const before = ['MY_STREAM', 'CACHE', 'KV_settings'].map((s) => info(url, ['stream', 'info', s]));
+    const consumerBefore = info(url, ['consumer', 'info', 'MY_STREAM', 'MY_CONSUMER']).config;
+
+    const run = repair(dir);
+    expect(run.status).toBe(3);
+    expect(run.log).toContain('jetstream: stream MY_STREAM: DRIFT, not repaired: max_bytes: live 1048576, declared -1');
+    expect(run.log).toContain('jetstream: stream CACHE: DRIFT, not repaired: storage: live "file", declared "memory"');
+    expect(run.log).toContain('jetstream: consumer MY_STREAM > MY_CONSUMER: DRIFT, not repaired: max_deliver: live 9, declared -1');
+    expect(run.log).toContain('jetstream: kv settings: DRIFT, not repaired: storage: live "memory", declared "file"');
+    expect(run.log).toContain('jetstream: object files: unchanged');
+    expect(run.log).toContain('jetstream: failed: DRIFT in 4 object(s): left as they are');
+
+    const after = ['MY_STREAM', 'CACHE', 'KV_settings'].map((s) => info(url, ['stream', 'info', s]));
+    after.forEach((a, i) => {
+      expect(a.config).toEqual(before[i].config);
+      expect(a.created).toBe(before[i].created);
+      expect(a.state.messages).toBe(before[i].state.messages);
+    });
+    expect(after[0].state.messages).toBeGreaterThanOrEqual(3);
+    expect(info(url, ['consumer', 'info', 'MY_STREAM', 'MY_CONSUMER']).config).toEqual(consumerBefore);
+
+    // The apply Job, run by hand, is how a user takes the declarations back where the server allows it.
+    const applied = apply(url, dir);
+    expect(applied.log).toContain('jetstream: stream MY_STREAM: updated');
+    expect(applied.log).toContain('jetstream: consumer MY_STREAM > MY_CONSUMER: updated');
+  });
+
+  test('an unknown mode is refused before anything runs', () => {
+    const run = apply(url, dir, { JETSTREAM_APPLY_MODE: 'fix' });
+    expect(run).toEqual({ status: 2, log: 'jetstream: JETSTREAM_APPLY_MODE must be "apply" or "repair", got "fix"\n' });
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { PRODUCTION_PROPS } from './support/profiles';
 import {
   JetStream, JetStreamApplyMode, NatsChart, NatsChartProps, StorageType,
 } from '../lib';
@@ -73,6 +74,69 @@ describe('controller-free mode (default): a ConfigMap and a Job', () => {
     expect(j.spec.template.spec.containers[0].image).toBe('harbor.example.com/library/nats-box:0.19.7');
     expect(j.spec.template.spec.imagePullSecrets).toEqual([{ name: 'harbor' }]);
     expect(j.spec.template.spec.containers[0].env).toContainEqual({ name: 'NATS_URL', value: `nats://${name}.nats.svc.cluster.local:4222` });
+  });
+});
+
+describe('repairSchedule: a CronJob that runs the same script in repair mode', () => {
+  const withSchedule = (schedule: string, props: NatsChartProps = {}) => {
+    const chart = new NatsChart(Testing.app(), 'nats', props);
+    const js = new JetStream(chart, 'JetStream', { nats: chart.nats, repairSchedule: schedule });
+    js.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'] }).addConsumer('MyConsumer', { durableName: 'MY_CONSUMER' });
+    return { js, manifest: Testing.synth(chart) };
+  };
+  const { js, manifest } = withSchedule('*/15 * * * *');
+  const cron = manifest.find((o) => o.kind === 'CronJob');
+  const job = jobOf(manifest);
+
+  test('snapshot', () => {
+    expect(cron).toMatchSnapshot();
+  });
+
+  test('none without a schedule, and the apply Job is the same with or without one', () => {
+    const chart = new NatsChart(Testing.app(), 'nats');
+    const plain = new JetStream(chart, 'JetStream', { nats: chart.nats });
+    plain.addStream('MyStream', { name: 'MY_STREAM', subjects: ['events.>'] }).addConsumer('MyConsumer', { durableName: 'MY_CONSUMER' });
+    const m = Testing.synth(chart);
+    expect(m.filter((o) => o.kind === 'CronJob')).toEqual([]);
+    expect(plain.applyJob!.repairCronJob).toBeUndefined();
+    expect(jobOf(m)).toEqual(job);
+    expect(js.applyJob!.repairCronJob).toBeDefined();
+  });
+
+  test('one run at a time, missed runs skipped, failed runs kept for their logs and for alerts', () => {
+    expect(cron.metadata.name).toBe('nats-jetstream-repair');
+    expect(cron.spec).toMatchObject({
+      schedule: '*/15 * * * *', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 300,
+      successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 3,
+    });
+    expect(cron.spec.jobTemplate.metadata.labels['app.kubernetes.io/component']).toBe('jetstream-repair');
+    // Drift (apply.sh exits 3) fails the Job at once; anything else is retried like the apply Job.
+    expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(job.spec.backoffLimit);
+    expect(cron.spec.jobTemplate.spec.podFailurePolicy.rules).toEqual([
+      { action: 'FailJob', onExitCodes: { containerName: 'apply', operator: 'In', values: [3] }, onPodConditions: [] },
+    ]);
+  });
+
+  test("the apply Job's pod, with JETSTREAM_APPLY_MODE=repair: same image, script, definitions and pod security", () => {
+    const repairPod = cron.spec.jobTemplate.spec.template.spec;
+    const applyPod = job.spec.template.spec;
+    const [repairContainer] = repairPod.containers;
+    expect(repairContainer.env).toEqual([...applyPod.containers[0].env, { name: 'JETSTREAM_APPLY_MODE', value: 'repair' }]);
+    expect({ ...repairPod, containers: [{ ...repairContainer, env: applyPod.containers[0].env }] }).toEqual(applyPod);
+  });
+
+  test('production: the same user, CA and client certificate as the apply Job', () => {
+    const m = withSchedule('@hourly', { ...PRODUCTION_PROPS }).manifest;
+    const repairPod = m.find((o) => o.kind === 'CronJob').spec.jobTemplate.spec.template.spec;
+    const applyPod = jobOf(m).spec.template.spec;
+    expect(repairPod.containers[0].env.filter((e: any) => e.name !== 'JETSTREAM_APPLY_MODE')).toEqual(applyPod.containers[0].env);
+    expect(repairPod.containers[0].env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['NATS_CA', 'NATS_USER', 'NATS_PASSWORD']));
+    expect(repairPod.volumes).toEqual(applyPod.volumes);
+    expect(repairPod.containers[0].volumeMounts).toEqual(applyPod.containers[0].volumeMounts);
+  });
+
+  test.each(['0 3 * * *', '@hourly', '@DAILY', '*/5 1-6,22 * jan-mar MON-fri', '0 0 ? * 0', '15 */2 1,15 * *'])('accepts %j', (schedule) => {
+    expect(withSchedule(schedule).manifest.find((o) => o.kind === 'CronJob').spec.schedule).toBe(schedule);
   });
 });
 

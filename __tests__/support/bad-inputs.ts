@@ -137,6 +137,21 @@ js('placement tags no server has', (a) => a.addStream(a.jetStream({ replicas: 3 
 js('placement tags not among server_tags', (a) => a.addStream(a.jetStream({ replicas: 3, extraConfig: { server_tags: ['zone:a'] } }), { ...stream(), placementTags: ['zone:a', 'zone:b'] }),
   'stream "S1" placementTags must be tags the servers have (extraConfig server_tags: "zone:a"), or no server is suitable, got "zone:b"');
 js('placement cluster on a single server', (a) => a.addStream(a.jetStream(), { ...stream(), placementCluster: 'nats' }), 'stream "S1" placementCluster needs a cluster: a single server has none, got "nats"');
+const repair = (input: string, schedule: unknown, message: string, chartProps = {}, mode?: string) =>
+  js(`repairSchedule ${input}`, (a) => a.jetStream(chartProps, { repairSchedule: schedule, mode }), message);
+repair('with 4 fields', '*/15 * * *', 'repairSchedule must be a cron schedule (five fields "minute hour day-of-month month day-of-week" such as "*/15 * * * *" or "0 3 * * mon-fri", or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly): 4 field(s), got "*/15 * * *"');
+repair('minute 60', '60 * * * *', 'repairSchedule must be a cron schedule (five fields "minute hour day-of-month month day-of-week"');
+repair('minute 60 (what)', '60 * * * *', 'the minute field "60" has "60", outside 0-59, got "60 * * * *"');
+repair('weekday 7', '0 3 * * 7', 'the day of week field "7" has "7", outside 0-6 or sun-sat, got "0 3 * * 7"');
+repair('month name', '0 3 1 foo *', 'the month field "foo" has "foo", outside 1-12 or jan-dec');
+repair('backwards range', '0 3 * * fri-mon', 'the day of week field "fri-mon" has a range that runs backwards');
+repair('step 0', '*/0 * * * *', 'the minute field "*/0" has a bad step');
+repair('@every', '@every 1h', 'repairSchedule must be a cron schedule (five fields');
+repair('@every (what)', '@every 1h', 'unknown macro @every 1h, got "@every 1h"');
+repair('with a time zone', 'TZ=Europe/Berlin 0 3 * * *', 'a time zone is not part of the schedule, got "TZ=Europe/Berlin 0 3 * * *"');
+repair('empty', '', 'repairSchedule must be a cron schedule (five fields');
+repair('with NACK', '@hourly', 'repairSchedule needs JetStreamApplyMode.JOB: with NACK, its controller keeps the resources as declared; remove repairSchedule or use JOB mode, got "@hourly" with NACK', {}, 'nack');
+repair('with a 40-character name', '@hourly', `repairSchedule needs a deployment name of at most 35 characters: its CronJob "${'n'.repeat(40)}-jetstream-repair" must be at most 52, got 57`, { name: 'n'.repeat(40) });
 js('placement cluster of another name', (a) => a.addStream(a.jetStream({ replicas: 3 }), { ...stream(), placementCluster: 'east' }),
   'stream "S1" placementCluster must be this deployment\'s cluster, "nats" (no server of another cluster is reachable), got "east"');
 js('maxAge 50ms', (a) => a.addStream(a.jetStream(), { ...stream(), maxAge: a.millis(50) }), 'stream "S1" maxAge (or ttl) must be at least 100ms (the server\'s minimum), or unset for no limit, got 50ms');
@@ -331,6 +346,8 @@ env('NATS_REPLICA typo', { NATS_REPLICA: '3' }, 'NATS_REPLICA is not a setting o
 env('JETSTREAM_MOD typo', { JETSTREAM_MOD: 'nack' }, 'JETSTREAM_MOD is not a setting of this app; valid ones are');
 env('MIGRATE_FROM typo', { MIGRATE_FROM: 'true' }, 'MIGRATE_FROM is not a setting of this app');
 env('JETSTREAM_MODE=NACK', { JETSTREAM_MODE: 'NACK' }, 'JETSTREAM_MODE must be "job" or "nack", got "NACK"');
+env('JETSTREAM_REPAIR_SCHEDULE=hourly', { JETSTREAM_REPAIR_SCHEDULE: 'hourly' }, 'JETSTREAM_REPAIR_SCHEDULE must be a cron schedule (five fields "minute hour day-of-month month day-of-week" such as "*/15 * * * *" or "0 3 * * mon-fri", or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly): 1 field(s), got "hourly"');
+env('JETSTREAM_REPAIR_SCHEDUL typo', { JETSTREAM_REPAIR_SCHEDUL: '@hourly' }, 'JETSTREAM_REPAIR_SCHEDUL is not a setting of this app; valid ones are');
 env('MIGRATE_FROM_STANDALONE=yes', { MIGRATE_FROM_STANDALONE: 'yes' }, 'MIGRATE_FROM_STANDALONE must be "true" or "false", got "yes"');
 env('NATS_MEMORY_STORE_SIZE (renamed)', { NATS_MEMORY_STORE_SIZE: '64Mi' }, 'NATS_MEMORY_STORE_SIZE was renamed NATS_MAX_MEMORY_STORE in 0.3.0');
 env('NATS_REPLICAS=three', { NATS_REPLICAS: 'three' }, 'NATS_REPLICAS must be a whole number such as 1 or 3, got "three"');
@@ -420,6 +437,7 @@ untyped('object store ttl: 3600', (a) => a.addObjectStore(a.jetStream(), { bucke
 untyped('JetStream mode: "NACK"', (a) => a.jetStream(undefined, { mode: 'NACK' }), 'mode must be one of JetStreamApplyMode.JOB ("job"), JetStreamApplyMode.NACK ("nack"), got "NACK"');
 untyped('JetStream readyTimeout: 300', (a) => a.jetStream(undefined, { readyTimeout: 300 }), 'readyTimeout must be a Duration, such as Duration.seconds(30), got 300');
 untyped('JetStream nats: {}', (a) => a.jetStream(undefined, { nats: {} }), 'nats must be a Nats, got {}');
+untyped('JetStream repairSchedule: 15', (a) => a.jetStream(undefined, { repairSchedule: 15 }), 'repairSchedule must be a string, got 15');
 untyped('JetStream backoffLimit: "4"', (a) => a.jetStream(undefined, { backoffLimit: '4' }), 'backoffLimit must be a whole number, got "4"');
 untyped('migration readyTimeout: 300', (a) => a.migration({ replicas: 3 }, { readyTimeout: 300 }), 'readyTimeout must be a Duration, such as Duration.seconds(30), got 300');
 

@@ -1,5 +1,6 @@
 import { JetStreamApplyMode } from '../jetstream/enums';
 import { NatsChartProps } from '../nats-chart';
+import { checkCronSchedule } from '../internal/validate';
 
 /** The `NATS_*` variables the app reads, each mapped to a `NatsChartProps` property. */
 export const ENV_VARS: { [variable: string]: string } = {
@@ -23,7 +24,7 @@ export const ENV_VARS: { [variable: string]: string } = {
 };
 
 /** The app's other variables: how the streams are applied, and the migration Job of `npm run migrate`. */
-const APP_VARS = ['JETSTREAM_MODE', 'MIGRATE_FROM_STANDALONE'];
+const APP_VARS = ['JETSTREAM_MODE', 'JETSTREAM_REPAIR_SCHEDULE', 'MIGRATE_FROM_STANDALONE'];
 
 /**
  * Variables of the nats CLI (`nats --help` lists them), which users keep in their shells: not settings of this app,
@@ -49,6 +50,8 @@ const OWNED_PREFIXES = ['NATS_', 'JETSTREAM_', 'MIGRATE_'];
 export interface AppSettings {
   readonly props: NatsChartProps;
   readonly jetStreamMode: JetStreamApplyMode;
+  /** JetStream's `repairSchedule` (checked by JetStream); undefined when unset. */
+  readonly jetStreamRepairSchedule?: string;
   /** Add the migration Job (`npm run migrate` sets it). */
   readonly migrateFromStandalone: boolean;
 }
@@ -67,9 +70,11 @@ export function appSettingsFromEnv(env: Env): AppSettings {
       throw new Error(`${variable} is not a setting of this app; valid ones are ${[...Object.keys(ENV_VARS), ...APP_VARS].join(', ')}`);
     }
   }
+  if (env.JETSTREAM_REPAIR_SCHEDULE) checkCronSchedule('JETSTREAM_REPAIR_SCHEDULE', env.JETSTREAM_REPAIR_SCHEDULE);
   return {
     props: propsFromEnv(env),
     jetStreamMode: choice('JETSTREAM_MODE', env.JETSTREAM_MODE, { job: JetStreamApplyMode.JOB, nack: JetStreamApplyMode.NACK }, JetStreamApplyMode.JOB),
+    jetStreamRepairSchedule: env.JETSTREAM_REPAIR_SCHEDULE || undefined,
     migrateFromStandalone: choice('MIGRATE_FROM_STANDALONE', env.MIGRATE_FROM_STANDALONE, { true: true, false: false }, false),
   };
 }

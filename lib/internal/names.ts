@@ -15,6 +15,8 @@ export const natsBoxContextsName = (name: string) => `${natsBoxName(name)}-conte
 
 /** The JetStream apply Job's ConfigMap; its Jobs are `<this>-<hash>`. */
 export const jetStreamName = (name: string) => `${name}-jetstream`;
+/** The repair CronJob: at most 52 characters (its Jobs add 11), which `name`'s own limit leaves room for. */
+export const jetStreamRepairName = (name: string) => `${name}-jetstream-repair`;
 
 /** The migration Job and its ConfigMap. */
 export const migrationName = (name: string) => `${name}-migrate`;

@@ -86,3 +86,52 @@ export function checkRegistry(what: string, registry: string): void {
     );
   }
 }
+
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+const CRON_FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day of week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+
+/**
+ * A Kubernetes CronJob schedule: five fields (minute hour day-of-month month day-of-week) of `*`, numbers, ranges,
+ * lists and steps, with month and weekday names, or one of the macros (`@hourly`, …), as the CronJob controller
+ * parses them. A time zone goes in the CronJob's `timeZone`, not in the schedule (the API server refuses `TZ=`).
+ */
+export function checkCronSchedule(what: string, value: string): void {
+  const valid = `five fields "minute hour day-of-month month day-of-week" such as "*/15 * * * *" or "0 3 * * mon-fri", or one of ${CRON_MACROS.join(', ')}`;
+  const fail = (why: string): never => {
+    throw new Error(`${what} must be a cron schedule (${valid}): ${why}, got ${JSON.stringify(value)}`);
+  };
+  const text = value.trim();
+  if (text.startsWith('@')) {
+    if (!CRON_MACROS.includes(text.toLowerCase())) fail(`unknown macro ${text}`);
+    return;
+  }
+  if (/^(CRON_)?TZ=/.test(text)) fail('a time zone is not part of the schedule');
+  const fields = text.split(/\s+/).filter((f) => f !== '');
+  if (fields.length !== 5) fail(`${fields.length} field(s)`);
+  fields.forEach((field, i) => {
+    const spec = CRON_FIELDS[i];
+    const number = (part: string): number => {
+      const named = spec.names?.indexOf(part.toLowerCase()) ?? -1;
+      const n = named >= 0 ? named + (spec.name === 'month' ? 1 : 0) : /^[0-9]+$/.test(part) ? Number(part) : NaN;
+      if (Number.isNaN(n) || n < spec.min || n > spec.max) {
+        fail(`the ${spec.name} field "${field}" has "${part}", outside ${spec.min}-${spec.max}${spec.names ? ` or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : ''}`);
+      }
+      return n;
+    };
+    for (const item of field.split(',')) {
+      const [range, step, extra] = item.split('/');
+      if (extra !== undefined || (step !== undefined && !/^[1-9][0-9]*$/.test(step))) fail(`the ${spec.name} field "${field}" has a bad step`);
+      if (range === '*' || (range === '?' && i >= 2 && i !== 3)) continue;
+      const [from, to, more] = range.split('-');
+      if (more !== undefined) fail(`the ${spec.name} field "${field}" has a bad range`);
+      if (to !== undefined && number(from) > number(to)) fail(`the ${spec.name} field "${field}" has a range that runs backwards`);
+      if (to === undefined) number(from);
+    }
+  });
+}

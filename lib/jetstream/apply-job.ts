@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { JetStream } from './jetstream';
-import { jetStreamName } from '../internal/names';
+import { jetStreamName, jetStreamRepairName } from '../internal/names';
 import { packagedScript } from '../internal/scripts';
 import * as k8s from '../internal/k8s';
 import { standardLabels } from '../internal/labels';
@@ -11,6 +11,7 @@ import { natsClientSetup } from '../security/client';
 import { NatsSettings } from '../server/settings';
 
 export const COMPONENT_JETSTREAM = 'jetstream';
+export const COMPONENT_JETSTREAM_REPAIR = 'jetstream-repair';
 /**
  * `sh apply.sh <dir>`: reads `<dir>/plan` (one `stream NAME`, `consumer STREAM NAME`, `kv BUCKET` or `object BUCKET`
  * per line, in dependency order) and the definition files beside it, waits for the JetStream API at `$NATS_URL`,
@@ -29,6 +30,8 @@ export interface IJetStreamApplyJob extends IConstruct {
   readonly configMap: ApiObject;
   /** The Job, named `<name>-jetstream-<hash of what it applies>`. */
   readonly job: ApiObject;
+  /** The repair CronJob, `<name>-jetstream-repair`; absent without `repairSchedule`. */
+  readonly repairCronJob?: ApiObject;
 }
 
 /** Options of the apply Job; `JetStream` fills them in. */
@@ -41,7 +44,12 @@ export interface JetStreamApplyJobProps {
   readonly backoffLimit: number;
   /** Whose definitions to apply: read at synth time, so resources declared after the Job are included. */
   readonly jetStream: JetStream;
+  /** When the repair CronJob runs (a checked cron schedule); none without. */
+  readonly repairSchedule?: string;
 }
+
+/** apply.sh's exit code for drift (repair mode): the repair Job fails at once, no retry. */
+export const DRIFT_EXIT_CODE = 3;
 
 /**
  * A ConfigMap with the definitions and `apply.sh`, and a Job that runs it with the nats CLI in the nats-box image.
@@ -51,6 +59,7 @@ export interface JetStreamApplyJobProps {
 export class JetStreamApplyJob extends Construct implements IJetStreamApplyJob {
   public readonly configMap: ApiObject;
   public readonly job: ApiObject;
+  public readonly repairCronJob?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: JetStreamApplyJobProps) {
     super(scope, id);
@@ -71,50 +80,79 @@ export class JetStreamApplyJob extends Construct implements IJetStreamApplyJob {
       data: Lazy.any({ produce: data }),
     });
 
-    this.job = new HashNamedJob(this, 'Resource', jetStreamName(s.name).slice(0, MAX_PREFIX), data, {
-      metadata: { labels },
+    // The apply Job's pod, and the repair CronJob's with `JETSTREAM_APPLY_MODE=repair`: same image, identity and TLS.
+    const podTemplate = (podLabels: { [key: string]: string }, modeEnv: k8s.EnvVar[]): k8s.PodTemplateSpec => ({
+      metadata: { labels: podLabels },
       spec: {
-        backoffLimit: props.backoffLimit,
-        template: {
-          metadata: { labels },
-          spec: {
-            ...jobPod(s.imagePullSecrets),
-            securityContext: restrictedPod(1000, 1000),
-            containers: [{
-              name: 'apply',
-              image: s.natsBoxImage,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sh', `${MOUNT}/apply.sh`, MOUNT],
-              env: [
-                { name: 'NATS_URL', value: props.natsUrl },
-                ...tlsEnv,
-                ...client.env,
-                { name: 'JETSTREAM_READY_TIMEOUT', value: `${Math.ceil(props.readyTimeout.toSeconds())}` },
-                // The CLI keeps its state and contexts under these; the root filesystem is read-only.
-                { name: 'HOME', value: '/tmp' },
-                { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-                limits: { memory: k8s.Quantity.fromString('128Mi') },
-              },
-              volumeMounts: [
-                { name: 'definitions', mountPath: MOUNT, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-                ...client.volumeMounts,
-              ],
-              securityContext: RESTRICTED_CONTAINER,
-            }],
-            volumes: [
-              { name: 'definitions', configMap: { name: configMapName } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-              ...client.volumes,
-            ],
+        ...jobPod(s.imagePullSecrets),
+        securityContext: restrictedPod(1000, 1000),
+        containers: [{
+          name: 'apply',
+          image: s.natsBoxImage,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', `${MOUNT}/apply.sh`, MOUNT],
+          env: [
+            { name: 'NATS_URL', value: props.natsUrl },
+            ...tlsEnv,
+            ...client.env,
+            { name: 'JETSTREAM_READY_TIMEOUT', value: `${Math.ceil(props.readyTimeout.toSeconds())}` },
+            // The CLI keeps its state and contexts under these; the root filesystem is read-only.
+            { name: 'HOME', value: '/tmp' },
+            { name: 'XDG_CONFIG_HOME', value: '/tmp/.config' },
+            ...modeEnv,
+          ],
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+            limits: { memory: k8s.Quantity.fromString('128Mi') },
           },
-        },
+          volumeMounts: [
+            { name: 'definitions', mountPath: MOUNT, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+            ...client.volumeMounts,
+          ],
+          securityContext: RESTRICTED_CONTAINER,
+        }],
+        volumes: [
+          { name: 'definitions', configMap: { name: configMapName } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+          ...client.volumes,
+        ],
       },
     });
+
+    this.job = new HashNamedJob(this, 'Resource', jetStreamName(s.name).slice(0, MAX_PREFIX), data, {
+      metadata: { labels },
+      spec: { backoffLimit: props.backoffLimit, template: podTemplate(labels, []) },
+    });
     this.job.node.addDependency(this.configMap);
+
+    if (props.repairSchedule !== undefined) {
+      const repairLabels = { ...labels, 'app.kubernetes.io/component': COMPONENT_JETSTREAM_REPAIR };
+      this.repairCronJob = new k8s.KubeCronJob(this, 'Repair', {
+        metadata: { name: jetStreamRepairName(s.name), labels: repairLabels },
+        spec: {
+          schedule: props.repairSchedule,
+          // One repair at a time; a run the controller missed by more than 5 minutes is skipped, not caught up.
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 300,
+          successfulJobsHistoryLimit: 1,
+          // The failed Jobs stay for `kubectl logs` and for kube-state-metrics' kube_job_status_failed.
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: repairLabels },
+            spec: {
+              backoffLimit: props.backoffLimit,
+              // Drift is not fixed by a retry: the Job fails at once; an unreachable server is retried.
+              podFailurePolicy: {
+                rules: [{ action: 'FailJob', onExitCodes: { containerName: 'apply', operator: 'In', values: [DRIFT_EXIT_CODE] }, onPodConditions: [] }],
+              },
+              template: podTemplate(repairLabels, [{ name: 'JETSTREAM_APPLY_MODE', value: 'repair' }]),
+            },
+          },
+        },
+      });
+      this.repairCronJob.node.addDependency(this.configMap);
+    }
   }
 }
 

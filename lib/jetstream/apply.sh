@@ -4,11 +4,16 @@ set -u
 trap 'exit 143' TERM
 dir=${1:?usage: apply.sh <definitions directory>}
 ready_timeout=${JETSTREAM_READY_TIMEOUT:-300}
+# apply: create or update to the declarations (the apply Job). repair: re-create what is missing and report, never
+# change, what differs (the repair CronJob: unattended, so an edit that drops data, or a hand edit, is left to a human).
+mode=${JETSTREAM_APPLY_MODE:-apply}
+case $mode in apply | repair) ;; *) printf 'jetstream: JETSTREAM_APPLY_MODE must be "apply" or "repair", got "%s"\n' "$mode"; exit 2 ;; esac
 # No mktemp: minimal nats-box images lack it. /tmp is the Job's emptyDir.
 tmp=${TMPDIR:-/tmp}/jetstream-apply.$$
 declared=$tmp.declared
 : >"$declared"
 failed=0
+drifted=0
 log() { printf 'jetstream: %s\n' "$*"; }
 
 # A fresh server, or a cluster still electing its meta leader, does not answer the JetStream API yet.
@@ -35,10 +40,49 @@ rejected() {
 }
 
 outcome() {
-  if [ -z "$2" ]; then log "$1: created"
+  if [ -z "$2" ] && [ "$mode" = repair ]; then log "$1: re-created (it was missing)"
+  elif [ -z "$2" ]; then log "$1: created"
   elif [ "$2" = "$3" ]; then log "$1: unchanged"
   else log "$1: updated"
   fi
+}
+
+# Pretty-printed JSON (the declarations, and the CLI's --json) as one `key=value` line per setting, nested keys
+# joined with dots and arrays on one line, Go's escapes of < > & undone, so that two configurations compare line by line with grep.
+flatten() {
+  awk '
+    { sub(/^[ \t]+/, ""); sub(/[ \t]*,?[ \t]*$/, ""); gsub(/\\u003e/, ">"); gsub(/\\u003c/, "<"); gsub(/\\u0026/, "\\&") }
+    array != "" { if ($0 ~ /^\]/) { print array "=[" items "]"; array = ""; items = "" } else items = items (items == "" ? "" : ",") $0; next }
+    /^"[^"]*": *\{$/ { k = $0; sub(/^"/, "", k); sub(/".*/, "", k); path[++depth] = k; next }
+    /^\}/ { if (depth > 0) depth--; next }
+    /^"[^"]*": */ {
+      k = $0; sub(/^"/, "", k); sub(/".*/, "", k); v = $0; sub(/^"[^"]*": */, "", v)
+      p = ""; for (i = 1; i <= depth; i++) p = p path[i] "."
+      if (v == "[") { array = p k; next }
+      if (v == "[]") v = "[]"
+      print p k "=" v
+    }'
+}
+
+# The settings of a config block (stream_config, consumer_config), without its `"config": {` and `}` lines.
+live_settings() { printf '%s\n' "$1" | sed '1d;$d' | flatten; }
+
+# What differs between a declaration (file) and the live config (text): "key: live X, declared Y; ..." over the
+# declared keys. Settings the declaration leaves out (server defaults) are not compared.
+differences() {
+  live_settings "$2" >"$tmp.live"
+  flatten <"$1" | while IFS= read -r line; do
+    key=${line%%=*}
+    live=$(grep -m1 "^$key=" "$tmp.live")
+    [ "$live" = "$line" ] && continue
+    printf '%s: live %s, declared %s; ' "$key" "${live#*=}" "${line#*=}"
+  done | sed 's/; $//; s/live ,/live (unset),/g'
+  rm -f "$tmp.live"
+}
+
+drift() { # what, details
+  log "$1: DRIFT, not repaired: ${2:-differs from its declaration in a setting it leaves at the default}"
+  drifted=$((drifted + 1))
 }
 
 apply_stream() {
@@ -46,6 +90,10 @@ apply_stream() {
   file="$dir/stream.$1.json"
   # The server treats a create with an identical configuration as a no-op and refuses a different one.
   if ! nats stream add "$1" --config "$file" >"$tmp" 2>&1 </dev/null; then
+    if [ -n "$before" ] && [ "$mode" = repair ]; then
+      drift "stream $1" "$(differences "$file" "$before")"
+      return
+    fi
     if [ -z "$before" ] || ! nats stream edit "$1" --config "$file" --force >"$tmp" 2>&1 </dev/null; then
       rejected "stream $1"
       return
@@ -61,8 +109,15 @@ apply_consumer() {
     return
   fi
   before=$(consumer_config "$1" "$2")
+  file="$dir/consumer.$1.$2.json"
+  if [ -n "$before" ] && [ "$mode" = repair ]; then
+    # `nats consumer add` would update it in place: compare instead.
+    differs=$(differences "$file" "$before")
+    if [ -n "$differs" ]; then drift "consumer $1 > $2" "$differs"; else log "consumer $1 > $2: unchanged"; fi
+    return
+  fi
   # Creates the durable consumer, or updates it in place (the server refuses changes it cannot make).
-  if ! nats consumer add "$1" --config "$dir/consumer.$1.$2.json" >"$tmp" 2>&1 </dev/null; then
+  if ! nats consumer add "$1" --config "$file" >"$tmp" 2>&1 </dev/null; then
     rejected "consumer $1 > $2"
     return
   fi
@@ -77,11 +132,25 @@ apply_bucket() {
   set --
   while IFS= read -r arg; do
     case $arg in
-      --storage=*) want_storage=${arg#--storage=}; [ -n "$before" ] && continue ;;
+      --storage=*) want_storage=${arg#--storage=}; [ -n "$before" ] && [ "$mode" = apply ] && continue ;;
     esac
     set -- "$@" "$arg"
   done <"$dir/$kind.$bucket.args"
   if [ -z "$before" ]; then verb=add; else verb=edit; fi
+  if [ -n "$before" ] && [ "$mode" = repair ]; then
+    # Like a stream, adding an existing bucket is a no-op when it is the same and refused when it is not.
+    if ! nats "$kind" add "$bucket" "$@" >"$tmp" 2>&1 </dev/null; then
+      live_storage=$(live_settings "$before" | sed -n 's/^storage="\(.*\)"$/\1/p')
+      if [ "$live_storage" != "$want_storage" ]; then
+        drift "$kind $bucket" "storage: live \"$live_storage\", declared \"$want_storage\""
+      else
+        drift "$kind $bucket" "its stream $stream differs from the declared bucket ($(tr '\n' ' ' <"$tmp" | sed 's/ *$//'))"
+      fi
+    else
+      log "$kind $bucket: unchanged"
+    fi
+    return
+  fi
   if ! nats "$kind" "$verb" "$bucket" "$@" >"$tmp" 2>&1 </dev/null; then
     rejected "$kind $bucket"
     return
@@ -114,10 +183,14 @@ if nats stream ls --names >"$tmp" 2>/dev/null </dev/null; then
   done <"$tmp"
 fi
 
+rm -f "$tmp" "$declared"
+# Distinct exit codes, so that the repair Job fails at once on drift (no retry fixes it) and a user can alert on it.
+if [ "$drifted" -ne 0 ]; then
+  log "failed: DRIFT in $drifted object(s): left as they are; apply the declarations, or change them, by hand (see above)"
+  exit 3
+fi
 if [ "$failed" -ne 0 ]; then
   log "failed: the server rejected at least one definition (see above)"
-  rm -f "$tmp" "$declared"
   exit 1
 fi
-rm -f "$tmp" "$declared"
 log "done"

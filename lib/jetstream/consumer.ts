@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../../imports/jetstream.nats.io';
+import type * as NackCrds from '../../imports/jetstream.nats.io';
+import { nackCrds } from '../internal/lazy';
 import { resourceNameOf } from '../internal/names';
 import { AckPolicy, DeliverPolicy, JetStreamApplyMode, RetentionPolicy } from './enums';
 import { ConsumerModel, goDuration, renderConsumerJson } from './definitions';
@@ -150,8 +151,9 @@ export class Consumer extends Construct {
   }
 
   private renderNack(resourceName: string): void {
+    const nack = nackCrds();
     const m = this.model;
-    const deliverPolicy: { [policy: string]: nack.ConsumerSpecDeliverPolicy } = {
+    const deliverPolicy: { [policy: string]: NackCrds.ConsumerSpecDeliverPolicy } = {
       all: nack.ConsumerSpecDeliverPolicy.ALL,
       last: nack.ConsumerSpecDeliverPolicy.LAST,
       new: nack.ConsumerSpecDeliverPolicy.NEW,
@@ -166,7 +168,7 @@ export class Consumer extends Construct {
         filterSubject: m.filterSubjects.length === 1 ? m.filterSubjects[0] : undefined,
         filterSubjects: m.filterSubjects.length > 1 ? m.filterSubjects : undefined,
         deliverPolicy: deliverPolicy[m.deliverPolicy],
-        ackPolicy: m.ackPolicy as nack.ConsumerSpecAckPolicy,
+        ackPolicy: m.ackPolicy as NackCrds.ConsumerSpecAckPolicy,
         ackWait: goDuration(m.ackWaitMillis),
         maxDeliver: m.maxDeliver,
         backoff: m.backoffMillis.length > 0 ? m.backoffMillis.map(goDuration) : undefined,

@@ -9,7 +9,8 @@ import { ObjectStore, ObjectStoreProps } from './object-store';
 import { JetStreamRules } from './rules';
 import { Stream, StreamProps } from './stream';
 import { standardLabels } from '../internal/labels';
-import { claimUnique } from '../internal/names';
+import { claimUnique, jetStreamRepairName } from '../internal/names';
+import { checkCronSchedule } from '../internal/validate';
 import { Schema, checkProps, enumOf, instanceOf } from '../internal/props';
 import { subjectsOverlap } from '../internal/subjects';
 import { Nats } from '../nats';
@@ -39,6 +40,20 @@ export interface JetStreamProps {
    * @default 4
    */
   readonly backoffLimit?: number;
+
+  /**
+   * A cron schedule for a CronJob that re-creates missing streams, consumers and buckets, and reports drift.
+   *
+   * Kubernetes CronJob syntax, such as `"0 * * * *"` or `"@hourly"`. The CronJob, `<name>-jetstream-repair`, runs the
+   * apply Job's script in repair mode: it re-creates a declared stream, consumer, KV bucket or object store that is
+   * missing (deleted by hand, or lost with a memory store), and reports, without changing it, one that differs from
+   * its declaration (such as another storage type, or limits that would drop data if put back). Drift makes the
+   * run's Job fail, with a `DRIFT` line per object in its log: alert on kube-state-metrics' `kube_job_status_failed`
+   * for the CronJob's Jobs. JOB mode only.
+   *
+   * @default - no schedule: only the apply Job runs, on `kubectl apply`
+   */
+  readonly repairSchedule?: string;
 }
 
 /**
@@ -83,13 +98,19 @@ export class JetStream extends Construct {
       if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
         throw new Error(`backoffLimit must be a whole number of at least 0, got ${backoffLimit}`);
       }
+      if (props.repairSchedule !== undefined) checkRepairSchedule(props.repairSchedule, this.nats.name);
       this.applyJob = new JetStreamApplyJob(this, 'Apply', {
         settings: this.nats._settings,
         natsUrl: this.nats.clientUrl,
         readyTimeout,
         backoffLimit,
         jetStream: this,
+        repairSchedule: props.repairSchedule,
       });
+    } else if (props.repairSchedule !== undefined) {
+      throw new Error(
+        `repairSchedule needs JetStreamApplyMode.JOB: with NACK, its controller keeps the resources as declared; remove repairSchedule or use JOB mode, got ${JSON.stringify(props.repairSchedule)} with NACK`,
+      );
     }
   }
 
@@ -230,9 +251,23 @@ export class JetStream extends Construct {
   }
 }
 
+/** CronJob names are at most 52 characters (the controller appends an 11-character suffix to its Jobs). */
+const MAX_CRONJOB_NAME = 52;
+
+function checkRepairSchedule(schedule: string, name: string): void {
+  checkCronSchedule('repairSchedule', schedule);
+  const cronJob = jetStreamRepairName(name);
+  if (cronJob.length > MAX_CRONJOB_NAME) {
+    throw new Error(
+      `repairSchedule needs a deployment name of at most ${MAX_CRONJOB_NAME - cronJob.length + name.length} characters: its CronJob "${cronJob}" must be at most ${MAX_CRONJOB_NAME}, got ${cronJob.length}`,
+    );
+  }
+}
+
 const JETSTREAM_SCHEMA: Schema<JetStreamProps> = {
   nats: instanceOf('Nats', Nats),
   mode: enumOf('JetStreamApplyMode', JetStreamApplyMode),
   readyTimeout: 'duration',
   backoffLimit: 'integer',
+  repairSchedule: 'string',
 };

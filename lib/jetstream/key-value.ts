@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../../imports/jetstream.nats.io';
+import type * as NackCrds from '../../imports/jetstream.nats.io';
+import { nackCrds } from '../internal/lazy';
 import { bucketModel } from './bucket';
 import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
@@ -77,7 +78,7 @@ export class KeyValue extends Construct {
     js._addKeyValue(this, this.model);
     if (this.resourceName) {
       const m = this.model;
-      new nack.KeyValue(this, 'Resource', {
+      new (nackCrds().KeyValue)(this, 'Resource', {
         metadata: { name: this.resourceName, labels: js._labels() },
         spec: {
           bucket: m.bucket,
@@ -87,7 +88,7 @@ export class KeyValue extends Construct {
           maxValueSize: m.maxValueSize,
           maxBytes: m.maxBytes,
           replicas: m.replicas,
-          storage: m.storage as nack.KeyValueSpecStorage,
+          storage: m.storage as NackCrds.KeyValueSpecStorage,
           servers: [js.nats.clientUrl],
           preventDelete: true,
         },

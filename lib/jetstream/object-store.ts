@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../../imports/jetstream.nats.io';
+import type * as NackCrds from '../../imports/jetstream.nats.io';
+import { nackCrds } from '../internal/lazy';
 import { bucketModel } from './bucket';
 import type { JetStream } from './jetstream';
 import { resourceNameOf } from '../internal/names';
@@ -59,7 +60,7 @@ export class ObjectStore extends Construct {
     js._addObjectStore(this, this.model);
     if (this.resourceName) {
       const m = this.model;
-      new nack.ObjectStore(this, 'Resource', {
+      new (nackCrds().ObjectStore)(this, 'Resource', {
         metadata: { name: this.resourceName, labels: js._labels() },
         spec: {
           bucket: m.bucket,
@@ -67,7 +68,7 @@ export class ObjectStore extends Construct {
           ttl: m.ttlMillis > 0 ? goDuration(m.ttlMillis) : undefined,
           maxBytes: m.maxBytes,
           replicas: m.replicas,
-          storage: m.storage as nack.ObjectStoreSpecStorage,
+          storage: m.storage as NackCrds.ObjectStoreSpecStorage,
           servers: [js.nats.clientUrl],
           preventDelete: true,
         },

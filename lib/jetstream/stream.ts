@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as nack from '../../imports/jetstream.nats.io';
+import type * as NackCrds from '../../imports/jetstream.nats.io';
+import { nackCrds } from '../internal/lazy';
 import { Consumer, ConsumerProps } from './consumer';
 import { StreamModel, goDuration, renderStreamJson } from './definitions';
 import { DiscardPolicy, JetStreamApplyMode, RetentionPolicy, StorageType } from './enums';
@@ -198,6 +199,7 @@ export class Stream extends Construct {
   }
 
   private renderNack(resourceName: string): void {
+    const nack = nackCrds();
     const m = this.model;
     new nack.Stream(this, 'Resource', {
       metadata: { name: resourceName, labels: this.jetStream._labels() },
@@ -205,10 +207,10 @@ export class Stream extends Construct {
         name: m.name,
         description: m.description,
         subjects: m.mirror ? undefined : m.subjects,
-        storage: m.storage as nack.StreamSpecStorage,
+        storage: m.storage as NackCrds.StreamSpecStorage,
         replicas: m.replicas,
-        retention: m.retention as nack.StreamSpecRetention,
-        discard: m.discard as nack.StreamSpecDiscard,
+        retention: m.retention as NackCrds.StreamSpecRetention,
+        discard: m.discard as NackCrds.StreamSpecDiscard,
         maxMsgs: m.maxMsgs,
         maxBytes: m.maxBytes,
         maxAge: m.maxAgeMillis > 0 ? goDuration(m.maxAgeMillis) : undefined,

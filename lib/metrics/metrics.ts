@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { PodMonitor, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import * as k8s from '../internal/k8s';
+import { monitoringCrds } from '../internal/lazy';
 import { COMPONENT_SERVER, selectorLabels, standardLabels } from '../internal/labels';
 import { MetricsMonitor } from '../nats-props';
 import { NatsSettings } from '../server/settings';
@@ -31,6 +31,7 @@ export class NatsMetrics extends Construct implements INatsMetrics {
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {
     super(scope, id);
+    const { PodMonitor, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } = monitoringCrds();
     const m = s.metrics!;
     const namespace = Chart.of(this).namespace;
     const labels = { ...standardLabels(s.name, COMPONENT_SERVER, s.version), ...m.labels };

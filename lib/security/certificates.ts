@@ -1,9 +1,9 @@
 import { natsBoxName } from '../internal/names';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecUsages } from '../../imports/cert-manager.io';
 import { COMPONENT_SERVER, standardLabels } from '../internal/labels';
 import { NatsSettings } from '../server/settings';
+import { certManagerCrds } from '../internal/lazy';
 
 /** The cert-manager Certificates, for `addJsonPatch`. */
 export interface INatsCertificates extends IConstruct {
@@ -23,6 +23,7 @@ export class NatsCertificates extends Construct implements INatsCertificates {
 
   public constructor(scope: Construct, id: string, s: NatsSettings) {
     super(scope, id);
+    const { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecUsages } = certManagerCrds();
     const tls = s.security.tls!;
     const namespace = Chart.of(this).namespace;
     // Clients use the Service name in any of its forms; routes dial `<pod>.<headless>` (and its FQDN).

@@ -1,9 +1,9 @@
-import { fromPublic } from 'nkeys.js';
 import { Schema, checkProps, enumOf, listOf, show } from '../internal/props';
 import { parseBytes } from '../internal/quantity';
 import { CertManagerIssuerKind, NatsAccount, NatsSecurityProps, NatsUser, SecurityProfile } from './props';
 import { checkSubject } from '../internal/subjects';
 import { checkDnsLabel, checkDnsSubdomain } from '../internal/validate';
+import { nkeys } from '../internal/lazy';
 
 /** Where each TLS listener's files come from, resolved. */
 export interface TlsSettings {
@@ -290,7 +290,7 @@ function checkSecretKey(what: string, key: string | undefined): void {
 function checkUserNkey(what: string, nkey: string): void {
   let valid = NKEY_USER.test(nkey);
   try {
-    fromPublic(nkey);
+    nkeys().fromPublic(nkey);
   } catch {
     valid = false;
   }
