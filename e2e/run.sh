@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # CI entry point: build (cached) -> up -> smoke -> library manifests -> production -> fault suite -> down.
-# The R3 deployment has metrics on (PodMonitor), the production one a ServiceMonitor: e2e/checks/metrics.ts.
+# The R3 deployment has metrics on (PodMonitor; the production one a ServiceMonitor: e2e/checks/metrics.ts) and the
+# JetStream repair schedule (e2e/checks/repair.ts).
 # Always tears down; fails if any step, a daemon, or the egress guard check fails.
 #   E2E_DIST_DIRS="d1 d2"  manifest directories to test one after another (default: synthesize dist/ (1 replica),
-#                          a 3-replica cluster with metrics in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
+#                          a 3-replica cluster with metrics and
+#                          the repair schedule in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
 #   E2E_TEST=verify        per directory: verify (e2e/checks/verify.ts, the seed's checks; default) or dist-test
 #   E2E_SKIP_PROD=1        skip the production variant (e2e/checks/prod.ts: TLS, users, accounts in nats-prod)
 #   E2E_SKIP_FAULTS=1      skip the fault suite (e2e/faults.sh: s1-s6 with a load generator, ~10 min)
@@ -30,7 +32,7 @@ if timeout 600 "$D/up.sh"; then
     if [ -z "$dirs" ]; then
       S=$(mktemp -d /tmp/e2e-synth.XXXXXX)
       ( cd "$REPO_DIR" && timeout 300 npx cdk8s synth --no-check-upgrade >/dev/null \
-        && NATS_REPLICAS=3 NATS_NAMESPACE=nats-r3 NATS_METRICS=true timeout 300 npx cdk8s synth --no-check-upgrade -o "$S/r3" >/dev/null \
+        && NATS_REPLICAS=3 NATS_NAMESPACE=nats-r3 NATS_METRICS=true JETSTREAM_REPAIR_SCHEDULE=@yearly timeout 300 npx cdk8s synth --no-check-upgrade -o "$S/r3" >/dev/null \
         && NATS_STORAGE_CLASS=hostpath NATS_PREPARE_VOLUME_OWNERSHIP=true NATS_NAMESPACE=nats-hp \
            timeout 300 npx cdk8s synth --no-check-upgrade -o "$S/hostpath" >/dev/null ) || { echo "FAIL  cdk8s synth"; rc=1; }
       dirs="$REPO_DIR/dist $S/r3 $S/hostpath"

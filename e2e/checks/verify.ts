@@ -18,6 +18,7 @@ import { checkNackResources } from './nack';
 import { checkNetworkPolicy } from './netpol';
 import { checkPersistence } from './persistence';
 import { checkPythonExample } from './python';
+import { checkRepairRecreates, checkRepairReportsDrift } from './repair';
 import { checkReapply } from './reapply';
 import { checkNoSecretLeaks, checkRefusedClients } from './security';
 import { kubectl, run, sleep } from './support/kube';
@@ -145,6 +146,9 @@ class VerifyRun {
       ['re-apply', () => checkReapply(c)],
       ['NACK', () => checkNackResources(c, REPO)],
       ['persistence', () => checkPersistence(c, kv.value)],
+      // Last: they delete and change MY_STREAM (with JETSTREAM_REPAIR_SCHEDULE set; SKIP otherwise).
+      ['repair: re-create', () => checkRepairRecreates(c)],
+      ['repair: drift', () => checkRepairReportsDrift(c)],
     ];
     for (const [name, body] of stages) {
       if (this.interrupted) return;
