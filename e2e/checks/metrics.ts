@@ -198,7 +198,9 @@ async function checkServerDownAlert(c: Ctx, prom: Prometheus, rule: any, row: { 
   for (const g of shortened.spec.groups) for (const x of g.rules) if (x.alert === 'NatsServerDown') x.for = SHORT_FOR;
   await kubectlOk(['replace', '-f', '-'], { input: JSON.stringify(shortened) });
   try {
-    await waitFor(60, 'NatsServerDown loaded with the short for', async () =>
+    // The operator writes the rules into a ConfigMap volume, which the kubelet refreshes within its sync period (up
+    // to 90 s, as in fault scenario s7); Prometheus's config reloader then reloads.
+    await waitFor(150, 'NatsServerDown loaded with the short for', async () =>
       (await prom.api<{ groups: any[] }>('rules', { type: 'alert' })).groups.flatMap((g) => g.rules)
         .some((x: any) => x.name === 'NatsServerDown' && x.duration === parseInt(SHORT_FOR, 10)));
     const victim = serverPods(d)[d.replicas - 1];
