@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI entry point: build (cached) -> up -> smoke -> library manifests -> production -> fault suite -> down.
+# CI entry point: build (cached) -> up -> smoke -> library manifests -> production -> reach -> fault suite -> down.
 # The R3 deployment has metrics on (PodMonitor; the production one a ServiceMonitor: e2e/checks/metrics.ts) and the
 # JetStream repair schedule (e2e/checks/repair.ts).
 # Always tears down; fails if any step, a daemon, or the egress guard check fails.
@@ -8,6 +8,7 @@
 #                          the repair schedule in nats-r3 and hostpath + prepareVolumeOwnership in nats-hp)
 #   E2E_TEST=verify        per directory: verify (e2e/checks/verify.ts, the seed's checks; default) or dist-test
 #   E2E_SKIP_PROD=1        skip the production variant (e2e/checks/prod.ts: TLS, users, accounts in nats-prod)
+#   E2E_SKIP_REACH=1       skip the hub/leaf, WebSocket and MQTT deployments (e2e/checks/reach.ts, plain and TLS)
 #   E2E_SKIP_FAULTS=1      skip the fault suite (e2e/faults.sh: s1-s6 with a load generator, ~10 min)
 #   E2E_SKIP_DIST=1        skip the library manifests
 #   E2E_BUILD_TIMEOUT=N    seconds for build.sh (default 3600; a cold build takes ~20-30 min on 2 cores)
@@ -52,6 +53,10 @@ if timeout 600 "$D/up.sh"; then
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_PROD:-}" ]; then
       echo "==== production variant"
       VERIFY_RECYCLE_PVS=1 VERIFY_RESULTS=1 timeout 900 "${TS_NODE[@]}" "$D/checks/prod.ts" || rc=1
+    fi
+    if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_REACH:-}" ]; then
+      echo "==== reach: leafnodes, WebSocket, MQTT (e2e/checks/reach.ts)"
+      timeout 1200 "${TS_NODE[@]}" "$D/checks/reach.ts" || rc=1
     fi
     if [ "$rc" = 0 ] && [ -z "${E2E_SKIP_FAULTS:-}" ]; then
       echo "==== fault suite (e2e/faults.sh)"
