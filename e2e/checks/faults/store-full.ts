@@ -51,7 +51,7 @@ export async function storeFull(run: ScenarioRun, b: Bench): Promise<void> {
   }
   run.check(changed.length === 0, 'restarted-when-full', `no server pod restarted or replaced with the store full${changed.length ? `: ${changed.join(' ')}` : ''}`);
   const healthy = await b.servers.allHealthy();
-  run.check(healthy, 'unhealthy-when-full', `all servers answer /healthz with the store full`);
+  run.check(healthy, 'unhealthy-when-full', 'all servers answer /healthz with the store full');
 
   // With every replica's store full, FILL's replicas cannot apply and it loses its leader: reads and the purge (both
   // need the leader) are refused with "JetStream system temporarily unavailable" until space is freed. Measured, not

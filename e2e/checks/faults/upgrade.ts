@@ -49,7 +49,7 @@ export async function serverUpgrade(run: ScenarioRun, b: Bench): Promise<void> {
       && samples.some((x) => x.terminating.length > 0) && new Set(target).size === 1 && !target.includes([...from.values()][0]);
     if (!done) await sleep(1000);
   }
-  if (!done) run.abort('upgrade-stuck', `not every server on the new version and healthy within 900 s of the apply`);
+  if (!done) run.abort('upgrade-stuck', 'not every server on the new version and healthy within 900 s of the apply');
   const to = await versions(b);
   const newVersion = [...new Set(to.values())];
   run.check(newVersion.length === 1 && to.size === next.replicas, 'versions',
