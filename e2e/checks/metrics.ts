@@ -15,9 +15,12 @@ import { upsertTableRow } from './support/results';
 
 const REPO = path.resolve(__dirname, '..', '..');
 /** Scrape and rule evaluation interval of the test's Prometheus. */
-const INTERVAL_SECONDS = 2;
-/** NatsServerDown's `for` during the firing check: short, so a deleted pod's absence outlasts it. */
-const SHORT_FOR = '4s';
+const INTERVAL_SECONDS = 1;
+/**
+ * NatsServerDown's `for` during the firing check: short, so that a deleted pod's absence (its replacement scrapes
+ * again 8-10 s after the deletion) outlasts detection (a scrape) plus pending (an evaluation) plus `for`.
+ */
+const SHORT_FOR = '1s';
 const NODE = process.env.E2E_NODE ?? 'k8s-e2e';
 
 /** The monitor, rule and dashboard the deployment declares; undefined when metrics are off. */
@@ -230,13 +233,13 @@ async function firing(prom: Prometheus, d: Deployment, orPending = false): Promi
     && (a.labels.namespace === undefined || a.labels.namespace === d.ns));
 }
 
-/** Polls every second until `ok`; returns the time it held; throws after `seconds`. */
+/** Polls every 250 ms until `ok`; returns the time it held; throws after `seconds`. */
 async function waitFor(seconds: number, what: string, ok: () => Promise<boolean>): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     if (await ok().catch(() => false)) return Date.now();
     if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds}s`);
-    await sleep(1000);
+    await sleep(250);
   }
 }
 
