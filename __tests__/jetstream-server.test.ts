@@ -150,19 +150,7 @@ describe('the apply script against a real nats-server', () => {
   });
 
   test('every stream and consumer setting reaches the server', () => {
-    const dir = definitionsDir((js) => {
-      const orders = js.addStream('Orders', { name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
-        retention: RetentionPolicy.WORK_QUEUE, discard: DiscardPolicy.NEW, maxMsgs: 1000, maxBytes: '64Mi',
-        maxAge: Duration.hours(1), maxMsgSize: '1Mi', maxMsgsPerSubject: 100, maxConsumers: 10,
-        duplicateWindow: Duration.minutes(1), denyDelete: true, allowRollup: true, allowDirect: true,
-      });
-      orders.addConsumer('Worker', {
-        durableName: 'WORKER', filterSubjects: ['orders.eu.created', 'orders.eu.paid'], ackPolicy: AckPolicy.EXPLICIT,
-        maxDeliver: 4, backoff: [Duration.seconds(1), Duration.seconds(5)], maxAckPending: 50,
-      });
-      js.addStream('OrdersCopy', { name: 'ORDERS_COPY', mirror: orders });
-      orders.addConsumer('Push', { durableName: 'PUSH', filterSubjects: ['orders.us.created'], deliverSubject: 'deliver.orders', deliverGroup: 'workers' });
-    });
+    const dir = definitionsDir(declareEverySetting);
     const run = apply(server.url, dir);
     expect(run.log).not.toContain('REJECTED');
     expect(run).toEqual({ status: 0, log: expect.stringContaining('stream ORDERS_COPY: created') });
@@ -322,19 +310,7 @@ describe('the repair schedule: the same script with JETSTREAM_APPLY_MODE=repair,
   });
 
   test('every stream and consumer setting the library renders compares equal to what the server reports', () => {
-    const full = definitionsDir((js) => {
-      const orders = js.addStream('Orders', { name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
-        retention: RetentionPolicy.WORK_QUEUE, discard: DiscardPolicy.NEW, maxMsgs: 1000, maxBytes: '64Mi',
-        maxAge: Duration.hours(1), maxMsgSize: '1Mi', maxMsgsPerSubject: 100, maxConsumers: 10,
-        duplicateWindow: Duration.minutes(1), denyDelete: true, allowRollup: true, allowDirect: true,
-      });
-      orders.addConsumer('Worker', {
-        durableName: 'WORKER', filterSubjects: ['orders.eu.created', 'orders.eu.paid'], ackPolicy: AckPolicy.EXPLICIT,
-        maxDeliver: 4, backoff: [Duration.seconds(1), Duration.seconds(5)], maxAckPending: 50,
-      });
-      js.addStream('OrdersCopy', { name: 'ORDERS_COPY', mirror: orders });
-      orders.addConsumer('Push', { durableName: 'PUSH', filterSubjects: ['orders.us.created'], deliverSubject: 'deliver.orders', deliverGroup: 'workers' });
-    });
+    const full = definitionsDir(declareEverySetting);
     expect(apply(url, full).status).toBe(0);
     const run = repair(full);
     expect(run.log).not.toMatch(/DRIFT|created/);
@@ -418,3 +394,18 @@ describe('the repair schedule: the same script with JETSTREAM_APPLY_MODE=repair,
     expect(run).toEqual({ status: 2, log: 'jetstream: JETSTREAM_APPLY_MODE must be "apply" or "repair", got "fix"\n' });
   });
 });
+
+/** A stream and consumers using every setting the library renders (two tests compare them with the server). */
+function declareEverySetting(js: JetStream): void {
+  const orders = js.addStream('Orders', { name: 'ORDERS', subjects: ['orders.*.created', 'orders.*.paid'], description: 'orders',
+    retention: RetentionPolicy.WORK_QUEUE, discard: DiscardPolicy.NEW, maxMsgs: 1000, maxBytes: '64Mi',
+    maxAge: Duration.hours(1), maxMsgSize: '1Mi', maxMsgsPerSubject: 100, maxConsumers: 10,
+    duplicateWindow: Duration.minutes(1), denyDelete: true, allowRollup: true, allowDirect: true,
+  });
+  orders.addConsumer('Worker', {
+    durableName: 'WORKER', filterSubjects: ['orders.eu.created', 'orders.eu.paid'], ackPolicy: AckPolicy.EXPLICIT,
+    maxDeliver: 4, backoff: [Duration.seconds(1), Duration.seconds(5)], maxAckPending: 50,
+  });
+  js.addStream('OrdersCopy', { name: 'ORDERS_COPY', mirror: orders });
+  orders.addConsumer('Push', { durableName: 'PUSH', filterSubjects: ['orders.us.created'], deliverSubject: 'deliver.orders', deliverGroup: 'workers' });
+}
