@@ -2,13 +2,13 @@
  * `npm run bench:dataplane`: the data plane of a deployment against bare nats-server on the same machine, side by
  * side. On the cluster KUBECONFIG points at (the e2e cluster: `npm run e2e:up` first), it applies the 3-replica
  * deployment in namespace nats-bench and runs the real `nats bench` in its nats-box through the client Service; on
- * loopback it runs the same commands against one bare nats-server and a bare 3-server cluster (for R3). The runs are
- * interleaved (cluster, bare, cluster, bare, ...) and it prints medians and the ratio for each workload:
- *   core publish, publish+subscribe, JetStream R1 and R3 async publish (msgs/s; ratio cluster/bare), and
- *   request-reply latency p50 and p99 (us; ratio bare/cluster, so that above 1 is always better for the cluster).
+ * loopback it runs the same commands against one bare nats-server and a bare 3-server cluster; and, to tell the
+ * Service's cost apart, through the headless Service's name (straight to a pod). The runs are interleaved
+ * (deployment, bare server, bare cluster, deployment direct, ...) and it prints medians and ratios for each workload:
+ *   core publish, publish+subscribe, JetStream R1 and R3 async publish (msgs/s; ratio deployment/bare), and
+ *   request-reply latency p50 and p99 (us; ratio bare/deployment, so that above 1 is always better for the deployment).
  * Environment: BENCH_ROUNDS (default 3), BENCH_RESULTS=1 writes docs/results/dataplane.md, BENCH_KEEP=1 keeps the
- * namespace. Only 127.0.0.1 listeners on this machine; every process it starts is stopped by its PID.
- */
+ * namespace. Only 127.0.0.1 listeners on this machine; every server it starts is stopped by its PID. */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -27,18 +27,28 @@ const SERVER = path.join(TOOLS, `nats-server-${PINS.NATS_SERVER_VERSION}`);
 /** One `nats bench` result: throughput, and latency percentiles in microseconds. */
 interface Stats { readonly rate: number; readonly p50: number; readonly p99: number }
 
-/** Where a workload runs: a `nats` command line, run to completion (or started in the background). */
+/**
+ * Where a workload runs: a POSIX shell script in which `nats` is the nats CLI connected to that side's servers. One
+ * script per measurement, so that the helper processes a workload starts in the background (a subscriber, a
+ * service) end with it, on both sides alike.
+ */
 interface Side {
   readonly name: string;
-  nats(args: string[], url: 'single' | 'cluster'): Promise<string>;
-  natsBackground(args: string[], url: 'single' | 'cluster'): { done: Promise<string> };
+  sh(script: string): Promise<string>;
 }
+
+type Metric = 'rate' | 'p50' | 'p99';
 
 interface Workload {
   readonly name: string;
-  /** Throughput (msgs/s, higher is better) or a latency percentile (us, lower is better). */
-  readonly metric: 'rate' | 'p50' | 'p99';
-  readonly measure: (side: Side) => Promise<Stats>;
+  /** Throughput (msgs/s, higher is better) or latency percentiles (us, lower is better): one row each. */
+  readonly metrics: readonly Metric[];
+  /** Also measured against the bare single server (everything but R3). */
+  readonly single: boolean;
+  /** A shell script; `$NATS` is the nats CLI with the side's server URL. */
+  readonly script: string;
+  /** The `nats bench` stats line the result is read from. */
+  readonly label: string;
 }
 
 function parse(output: string, label: string): Stats {
@@ -48,53 +58,50 @@ function parse(output: string, label: string): Stats {
   return { rate: num(/stats: ([\d,]+) msgs\/sec/), p50: num(/P50: ([\d,.]+)us/), p99: num(/P99: ([\d,.]+)us/) };
 }
 
-const CORE_MSGS = '500000';
+/**
+ * A helper in the background (at most 120 s), the measured command, then the helper's output after the measured
+ * one's. A subscriber is waited for (it ends once it has its messages); a service is stopped.
+ */
+const withHelper = (helper: string, measured: string, end: 'wait' | 'stop') =>
+  `timeout 120 $NATS ${helper} >helper.out 2>&1 & h=$!; sleep 1.5; $NATS ${measured}; rc=$?; ${end === 'stop' ? 'kill $h; ' : ''}`
+  + 'wait $h; cat helper.out; exit $rc';
+const js = (stream: string, replicas: number) =>
+  `$NATS bench js pub async bench.${stream.toLowerCase()} --stream ${stream} --create --purge --storage file --replicas ${replicas} --msgs 50000 --no-progress`;
+
 const WORKLOADS: Workload[] = [
-  { name: 'core publish (128 B)', metric: 'rate', measure: async (s) => parse(await s.nats(['bench', 'pub', 'bench.core', '--msgs', CORE_MSGS, '--no-progress'], 'single'), 'Core NATS publisher') },
+  { name: 'core publish (128 B)', metrics: ['rate'], single: true, label: 'Core NATS publisher', script: '$NATS bench pub bench.core --msgs 500000 --no-progress' },
   {
-    name: 'publish + subscribe (128 B)', metric: 'rate', measure: async (s) => {
-      const sub = s.natsBackground(['bench', 'sub', 'bench.ps', '--msgs', '200000', '--no-progress'], 'single');
-      await new Promise((r) => setTimeout(r, 1500));
-      await s.nats(['bench', 'pub', 'bench.ps', '--msgs', '200000', '--no-progress'], 'single');
-      return parse(await sub.done, 'Core NATS subscriber');
-    },
+    name: 'publish + subscribe (128 B)', metrics: ['rate'], single: true, label: 'Core NATS subscriber',
+    script: withHelper('bench sub bench.ps --msgs 200000 --no-progress', 'bench pub bench.ps --msgs 200000 --no-progress', 'wait'),
   },
-  { name: 'JetStream R1 async publish', metric: 'rate', measure: async (s) => parse(await s.nats(jsArgs('BENCH_R1', 1), 'single'), 'JetStream asynchronous publisher') },
-  { name: 'JetStream R3 async publish', metric: 'rate', measure: async (s) => parse(await s.nats(jsArgs('BENCH_R3', 3), 'cluster'), 'JetStream asynchronous publisher') },
-  { name: 'request-reply p50', metric: 'p50', measure: (s) => requestReply(s) },
-  { name: 'request-reply p99', metric: 'p99', measure: (s) => requestReply(s) },
+  { name: 'JetStream R1 async publish', metrics: ['rate'], single: true, label: 'JetStream asynchronous publisher', script: js('BENCH_R1', 1) },
+  { name: 'JetStream R3 async publish', metrics: ['rate'], single: false, label: 'JetStream asynchronous publisher', script: js('BENCH_R3', 3) },
+  {
+    name: 'request-reply', metrics: ['p50', 'p99'], single: true, label: 'Core NATS service requester',
+    script: withHelper('bench service serve bench.svc --msgs 5000 --no-progress', 'bench service request bench.svc --msgs 5000 --no-progress', 'stop'),
+  },
 ];
 
-function jsArgs(stream: string, replicas: number): string[] {
-  return ['bench', 'js', 'pub', 'async', stream, '--create', '--purge', '--storage', 'file', '--replicas', String(replicas), '--msgs', '50000', '--no-progress'];
-}
-
-async function requestReply(s: Side): Promise<Stats> {
-  const serve = s.natsBackground(['bench', 'service', 'serve', 'bench.svc', '--msgs', '5000', '--no-progress'], 'single');
-  await new Promise((r) => setTimeout(r, 1500));
-  const out = await s.nats(['bench', 'service', 'request', 'bench.svc', '--msgs', '5000', '--no-progress'], 'single');
-  await serve.done.catch(() => '');
-  return parse(out, 'Core NATS service requester');
-}
-
-/** The deployment: nats-box runs the CLI, against the client Service (all servers of the one cluster). */
-function clusterSide(): Side {
-  const url = `nats://nats.${NS}.svc.cluster.local:4222`;
-  const exec = (args: string[]) => ['-n', NS, 'exec', 'deploy/nats-box', '--', 'nats', '-s', url, ...args];
+/**
+ * The deployment: nats-box runs the CLI, against the client Service (kube-proxy picks a server) or, to tell the
+ * Service's cost from the servers', against the headless Service's name (the client resolves it to the pods' IPs and
+ * picks one itself).
+ */
+function clusterSide(via: 'service' | 'headless'): Side {
+  const url = `nats://${via === 'service' ? 'nats' : 'nats-headless'}.${NS}.svc.cluster.local:4222`;
   return {
-    name: 'cluster',
-    nats: async (args) => {
-      const r = await kubectl(exec(args), { timeoutSeconds: 300 });
-      if (r.code !== 0) throw new Error(`cluster: nats ${args.join(' ')}: ${r.stderr.trim()}`);
+    name: via === 'service' ? 'cluster' : 'cluster direct',
+    sh: async (script) => {
+      const r = await kubectl(['-n', NS, 'exec', 'deploy/nats-box', '--', 'sh', '-c', `cd /tmp; NATS="nats -s ${url}"; ${script}`],
+        { timeoutSeconds: 300 });
+      if (r.code !== 0) throw new Error(`cluster: ${script}: ${(r.stdout + r.stderr).trim()}`);
       return r.stdout + r.stderr;
     },
-    natsBackground: (args) => ({ done: kubectl(exec(args), { timeoutSeconds: 300 }).then((r) => r.stdout + r.stderr) }),
   };
 }
 
-/** Bare nats-server on loopback: one server (JetStream) and a 3-server cluster (for R3). */
-class Bare implements Side {
-  public readonly name = 'bare';
+/** Bare nats-server on loopback: one server and a 3-server cluster, both with JetStream. */
+class Bare {
   private readonly procs: ChildProcess[] = [];
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-bench-'));
   private readonly urls = { single: 'nats://127.0.0.1:24222', cluster: 'nats://127.0.0.1:24231,nats://127.0.0.1:24232,nats://127.0.0.1:24233' };
@@ -119,15 +126,17 @@ class Bare implements Side {
     this.procs.push(p);
   }
 
-  public nats(args: string[], url: 'single' | 'cluster'): Promise<string> {
-    return run(NATS, ['-s', this.urls[url], ...args], { timeoutSeconds: 300, env: { HOME: this.dir } }).then((r) => {
-      if (r.code !== 0) throw new Error(`bare: nats ${args.join(' ')}: ${r.stderr.trim()}`);
-      return r.stdout + r.stderr;
-    });
-  }
-
-  public natsBackground(args: string[], url: 'single' | 'cluster'): { done: Promise<string> } {
-    return { done: run(NATS, ['-s', this.urls[url], ...args], { timeoutSeconds: 300, env: { HOME: this.dir } }).then((r) => r.stdout + r.stderr) };
+  /** The same client on loopback: `nats` connects to the single server or to the cluster (a random one of three). */
+  public side(target: 'single' | 'cluster'): Side {
+    return {
+      name: target === 'single' ? 'bare single' : 'bare cluster',
+      sh: async (script) => {
+        const r = await run('sh', ['-c', `cd "${this.dir}"; NATS="${NATS} -s ${this.urls[target]}"; ${script}`],
+          { timeoutSeconds: 300, env: { HOME: this.dir } });
+        if (r.code !== 0) throw new Error(`bare ${target}: ${script}: ${(r.stdout + r.stderr).trim()}`);
+        return r.stdout + r.stderr;
+      },
+    };
   }
 
   public stop(): void {
@@ -159,26 +168,31 @@ async function deploy(): Promise<string> {
   return out;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+type SideName = 'cluster' | 'cluster direct' | 'bare single' | 'bare cluster';
 
 async function main(): Promise<number> {
   if ((await kubectl(['get', 'ns', NS])).code === 0) throw new Error(`namespace ${NS} exists: delete it first`);
   const started = Date.now();
   const dir = await deploy();
   const bare = new Bare();
-  const cluster = clusterSide();
-  const results = new Map<string, { cluster: number[]; bare: number[] }>();
+  const sides = { cluster: clusterSide('service'), direct: clusterSide('headless'), single: bare.side('single'), bareCluster: bare.side('cluster') };
+  /** Per workload and metric, per side: one value per round. */
+  const results = new Map<string, Map<SideName, number[]>>();
+  const record = (key: string, side: SideName, value: number) => {
+    const bySide = results.get(key) ?? new Map<SideName, number[]>();
+    bySide.set(side, [...bySide.get(side) ?? [], value]);
+    results.set(key, bySide);
+  };
   try {
     await bare.start();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const w of WORKLOADS) {
-        const entry = results.get(w.name) ?? { cluster: [], bare: [] };
-        for (const side of [cluster, bare]) {
-          const stats = await w.measure(side);
-          entry[side.name as 'cluster' | 'bare'].push(stats[w.metric]);
-          console.log(`round ${round} ${w.name} ${side.name}: ${stats[w.metric]}${w.metric === 'rate' ? ' msgs/s' : ' us'}`);
+        // Interleaved: the deployment, then each bare baseline, in every round.
+        for (const side of [sides.cluster, ...w.single ? [sides.single] : [], sides.bareCluster, sides.direct]) {
+          const stats = parse(await side.sh(w.script), w.label);
+          for (const m of w.metrics) record(`${w.name}|${m}`, side.name as SideName, stats[m]);
+          console.log(`round ${round} ${w.name} ${side.name}: ${w.metrics.map((m) => `${m}=${stats[m]}`).join(' ')}`);
         }
-        results.set(w.name, entry);
       }
     }
   } finally {
@@ -186,26 +200,44 @@ async function main(): Promise<number> {
     if (process.env.BENCH_KEEP !== '1') await kubectl(['delete', 'ns', NS, '--wait=true', '--timeout=180s'], { timeoutSeconds: 200 });
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const rows = WORKLOADS.map((w) => {
-    const e = results.get(w.name)!;
-    const c = median(e.cluster);
-    const b = median(e.bare);
-    const ratio = w.metric === 'rate' ? c / b : b / c;
-    const unit = w.metric === 'rate' ? 'msgs/s' : 'us';
-    return `| ${w.name} | ${Math.round(c).toLocaleString('en')} ${unit} | ${Math.round(b).toLocaleString('en')} ${unit} | ${ratio.toFixed(2)} |`;
-  });
-  const table = ['| Workload (median of ' + ROUNDS + ', interleaved) | Deployment (R3, client Service) | Bare nats-server on loopback | Ratio |', '|---|---:|---:|---:|', ...rows];
-  console.log(table.join('\n'));
+  const table = tableOf(results);
+  console.log(table);
   if (process.env.BENCH_RESULTS === '1') {
     const commit = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     fs.writeFileSync(path.join(REPO, 'docs', 'results', 'dataplane.md'), '# Data-plane benchmark\n\nWritten by `npm run bench:dataplane` '
       + `(e2e/bench/dataplane.ts) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')}Z, commit ${commit}, ${os.cpus().length} cores, `
-      + `nats-server ${PINS.NATS_SERVER_VERSION}, in ${Math.round((Date.now() - started) / 1000)} s. The deployment's clients run in its nats-box `
-      + 'through the client Service; the bare servers and their client run on loopback of the same machine. The ratio is '
-      + 'deployment/bare for throughput and bare/deployment for latency: at or above 0.9 is the target.\n\n'
-      + `${table.join('\n')}\n`);
+      + `nats-server ${PINS.NATS_SERVER_VERSION}, natscli ${PINS.NATSCLI_VERSION}, in ${Math.round((Date.now() - started) / 1000)} s. `
+      + 'The deployment (3 replicas) is measured with the nats CLI in its nats-box through the client Service; the bare '
+      + 'servers and the same CLI run on loopback of the same machine, one bare server and a bare 3-server cluster (whose '
+      + 'clients, like the Service, connect to a random server). Ratios are deployment/bare for throughput and '
+      + 'bare/deployment for latency, so above 1 is always better for the deployment; the target is at least 0.9 against '
+      + 'the single server (the 3-server cluster for R3). The last two columns run the deployment\'s clients against the '
+      + 'headless Service\'s name instead (the client resolves it and connects to a pod\'s IP itself, no kube-proxy DNAT): '
+      + 'what the client Service costs, against what the servers in pods cost.\n\n'
+      + `${table}\n`);
   }
   return 0;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function tableOf(results: Map<string, Map<SideName, number[]>>): string {
+  const rows = WORKLOADS.flatMap((w) => w.metrics.map((m) => {
+    const bySide = results.get(`${w.name}|${m}`)!;
+    const value = (side: SideName) => (bySide.has(side) ? median(bySide.get(side)!) : undefined);
+    const c = value('cluster')!;
+    const unit = m === 'rate' ? 'msgs/s' : 'us';
+    const cell = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v).toLocaleString('en')} ${unit}`);
+    const ratio = (b: number | undefined) => (b === undefined ? '-' : (m === 'rate' ? c / b : b / c).toFixed(2));
+    const name = m === 'rate' ? w.name : `${w.name} ${m}`;
+    const d = value('cluster direct');
+    const directRatio = d === undefined ? '-' : (m === 'rate' ? d / value('bare cluster')! : value('bare cluster')! / d).toFixed(2);
+    return `| ${name} | ${cell(c)} | ${cell(value('bare single'))} | ${ratio(value('bare single'))} | ${cell(value('bare cluster'))} | ${ratio(value('bare cluster'))} `
+      + `| ${cell(d)} | ${directRatio} |`;
+  }));
+  return [`| Workload (median of ${ROUNDS}, interleaved) | Deployment (client Service) | Bare server | Ratio | Bare 3-server cluster | Ratio `
+    + '| Deployment, clients to the pods (headless name) | Ratio to the bare cluster |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
 void main().then((code) => process.exit(code), (e: Error) => {

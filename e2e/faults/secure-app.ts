@@ -1,11 +1,13 @@
-// The fault suite's production-like deployment for s7 (certificate rotation) and s8 (credentials reload): the
-// production profile of e2e/verify/prod-app.ts (3 replicas, TLS on clients, routes and monitoring from existing
-// Secrets, users and accounts with passwords from the Secret nats-users, NetworkPolicy), plus the load generator's
-// user and the user s8 rotates. FAULTS_ADDED_USER=NAME adds user NAME, whose password is the key NAME of nats-users:
+// The fault suite's production-like deployment for s7 (certificate rotation), s8 (credentials reload) and s12 (an
+// account's JetStream limit reached): the production profile of e2e/verify/prod-app.ts (3 replicas, TLS on clients,
+// routes and monitoring from existing Secrets, users and accounts with passwords from the Secret nats-users,
+// NetworkPolicy), plus the load generator's user, the user s8 rotates, and s12's user in the account LIMITED with a
+// small JetStream file limit. FAULTS_ADDED_USER=NAME adds user NAME, whose password is the key NAME of nats-users:
 // s8 applies that second synthesis. Synthesized by e2e/checks/faults/suite.ts:
 //   CDK8S_OUTDIR=DIR NATS_NAMESPACE=nats-faults [FAULTS_ADDED_USER=added] node -r ts-node/register/transpile-only e2e/faults/secure-app.ts
 import { App, Chart } from 'cdk8s';
 import { DeliverPolicy, JetStream, NatsChart, SecurityProfile, StorageType } from '../../lib';
+import { ACCOUNT_LIMIT } from '../checks/faults/account-full';
 import { SECURE } from '../checks/faults/secure';
 
 const namespace = process.env.NATS_NAMESPACE ?? 'nats-faults';
@@ -18,7 +20,11 @@ const chart = new NatsChart(app, 'nats', {
   security: SecurityProfile.PRODUCTION,
   tlsSecretName: SECURE.tlsSecret,
   tlsCaSecretName: SECURE.caSecret,
-  accounts: [{ name: 'APP', maxFileStore: '5Gi', maxStreams: 20 }, { name: 'SYS', jetStream: false }],
+  accounts: [
+    { name: 'APP', maxFileStore: '5Gi', maxStreams: 20 },
+    { name: SECURE.limitedAccount, maxFileStore: ACCOUNT_LIMIT.setting, maxStreams: 2 },
+    { name: 'SYS', jetStream: false },
+  ],
   systemAccount: 'SYS',
   users: [
     { name: 'app', account: 'APP', ...password('app') },
@@ -26,6 +32,7 @@ const chart = new NatsChart(app, 'nats', {
     { name: SECURE.rotatedUser, account: 'APP', ...password(SECURE.rotatedUser) },
     ...(added ? [{ name: added, account: 'APP', ...password(added) }] : []),
     { name: 'admin', account: 'SYS', ...password('admin') },
+    { name: SECURE.fillerUser, account: SECURE.limitedAccount, ...password(SECURE.fillerUser) },
   ],
   natsBoxUser: 'app',
   clientNamespaces: [`${namespace}-clients`],

@@ -2,7 +2,8 @@
  * The faults. s9 (server upgrade, upgrade.ts), s1-s5, s10 (store full, store-full.ts) and s11 (control plane down,
  * control-plane.ts) run on the R3 deployment against stream FAULTS; s6 is the homelab upgrade from 1 to 3
  * replicas (refused in place, then `npm run migrate`) with stream HOMELAB written at R1 and the app's own stream.
- * s7 and s8 (certificate and credentials reload on the production-like deployment) are in secure.ts.
+ * s7, s8 and s12 (certificate and credentials reload, an account at its JetStream limit) run on the production-like
+ * deployment: secure.ts and account-full.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -20,7 +20,9 @@ import { Manifests } from '../support/manifests';
 import { seconds, ServerPod } from './cluster';
 import type { LoadGenAuth } from './loadgen';
 import type { Bench, Fault, ScenarioRun, ScenarioSpec } from './scenario';
+import { SECURE_IDS } from './settings';
 import { Target } from './target';
+import { accountFull } from './account-full';
 
 /** The names e2e/faults/secure-app.ts references and the suite creates. */
 export const SECURE = {
@@ -28,9 +30,12 @@ export const SECURE = {
   caSecret: 'nats-ca',
   usersSecret: 'nats-users',
   /** Users of the first synthesis; `added` joins in s8's second one. */
-  users: ['app', 'loadgen', 'rotated', 'admin'],
+  users: ['app', 'loadgen', 'rotated', 'admin', 'filler'],
   loadgenUser: 'loadgen',
   rotatedUser: 'rotated',
+  /** s12's user, in the account LIMITED with a small JetStream file limit. */
+  fillerUser: 'filler',
+  limitedAccount: 'LIMITED',
   addedUser: 'added',
 } as const;
 
@@ -88,7 +93,7 @@ export class Pki {
   }
 }
 
-/** What s7 and s8 work with: the PKI, the certificate the servers should present, the users' passwords. */
+/** What s7, s8 and s12 work with: the PKI, the certificate the servers should present, the users' passwords. */
 export interface SecureContext {
   readonly pki: Pki;
   current: Certificate;
@@ -115,9 +120,13 @@ export const LOADGEN_AUTH: LoadGenAuth = {
   caSecret: SECURE.caSecret, caKey: 'ca.crt', user: SECURE.loadgenUser, passwordSecret: SECURE.usersSecret, passwordKey: SECURE.loadgenUser,
 };
 
-export function secureScenario(id: 's7' | 's8', stream: string): ScenarioSpec {
+export function secureScenario(id: typeof SECURE_IDS[number], stream: string): ScenarioSpec {
   const spec = (name: string, fault: Fault): ScenarioSpec => ({ name, stream, replicas: 3, reelect: false, fault });
-  return id === 's7' ? spec('s7-cert-rotation', certRotation) : spec('s8-credentials-reload', credentialsReload);
+  switch (id) {
+    case 's7': return spec('s7-cert-rotation', certRotation);
+    case 's8': return spec('s8-credentials-reload', credentialsReload);
+    case 's12': return spec('s12-account-full', accountFull);
+  }
 }
 
 // --- s7 ---------------------------------------------------------------------------------------------------------
@@ -430,7 +439,7 @@ async function stsGeneration(b: Bench): Promise<number> {
 
 // --- both -------------------------------------------------------------------------------------------------------
 
-function secureOf(run: ScenarioRun, b: Bench): SecureContext {
+export function secureOf(run: ScenarioRun, b: Bench): SecureContext {
   if (!b.secure) run.abort('not-secure', 'the deployment has no TLS and users (s7/s8 need the secure variant)');
   return b.secure;
 }

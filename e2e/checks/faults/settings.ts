@@ -1,12 +1,12 @@
 /** The fault suite's knobs, read once from the environment (names and defaults as in e2e/faults/README.md). */
 import * as path from 'path';
 
-export const SCENARIO_IDS = ['s9', 's1', 's2', 's3', 's4', 's5', 's10', 's7', 's8', 's6', 's11'] as const;
+export const SCENARIO_IDS = ['s9', 's1', 's2', 's3', 's4', 's5', 's10', 's7', 's8', 's12', 's6', 's11'] as const;
 export type ScenarioId = typeof SCENARIO_IDS[number];
 /** The scenarios on the homelab R3 deployment. */
 export const R3_IDS = ['s9', 's1', 's2', 's3', 's4', 's5', 's10', 's11'] as const;
-/** The scenarios on the production-like (TLS, users) R3 deployment. */
-export const SECURE_IDS = ['s7', 's8'] as const;
+/** The scenarios on the production-like (TLS, users, accounts) R3 deployment. */
+export const SECURE_IDS = ['s7', 's8', 's12'] as const;
 
 /** Namespaces of the other e2e suites: the fault suite deletes its namespace, so it must never be one of these. */
 const FOREIGN_NAMESPACES = ['nats', 'nats-r3', 'nats-hp', 'nats-prod'];

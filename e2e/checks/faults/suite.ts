@@ -5,8 +5,9 @@
  * Scenarios (scenarios.ts): s1 stream-leader pod deleted, s2 pods deleted in turn, s3 rollout restart, s4 config
  * change via kubectl apply, s5 nats-server SIGKILLed, s6 homelab 1 -> 3 replicas (refused in place, then migrate);
  * (secure.ts) on the production-like deployment, s7 server certificate rotated and s8 a user added and a password
- * rotated, both taken by a reload without a restart; (store-full.ts, control-plane.ts) s10 the JetStream store filled
- * to max_file_store, s11 kube-apiserver and etcd stopped for 60 s.
+ * rotated, both taken by a reload without a restart, and (account-full.ts) s12 an account filled to its JetStream
+ * limit; (store-full.ts, control-plane.ts) s10 the JetStream store filled to max_file_store, s11 kube-apiserver and
+ * etcd stopped for 60 s.
  * Prints PASS/FAIL per check and ends with `N passed, N failed`; exits 1 on any FAIL.
  */
 import * as fs from 'fs';
