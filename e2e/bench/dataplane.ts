@@ -214,9 +214,14 @@ async function main(): Promise<number> {
       + 'the single server (the 3-server cluster for R3). The last two columns run the deployment\'s clients against the '
       + 'headless Service\'s name instead (the client resolves it and connects to a pod\'s IP itself, no kube-proxy DNAT): '
       + 'what the client Service costs, against what the servers in pods cost.\n\n'
-      + `${table}\n`);
+      + `${table}\n\nEvery round (the spread is the machine's: a 2-core VM with steal time):\n\n${roundsOf(results)}\n`);
   }
   return 0;
+}
+
+function roundsOf(results: Map<string, Map<SideName, number[]>>): string {
+  return [...results].flatMap(([key, bySide]) => [...bySide].map(([side, values]) =>
+    `- ${key.replace('|rate', '').replace('|', ' ')}, ${side}: ${values.map((v) => Math.round(v).toLocaleString('en')).join(', ')}`)).join('\n');
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
