@@ -1,12 +1,11 @@
-// The command cdk8s.yaml runs. It runs the compiled app (build/app/main.js, plain node: fast), building it first when
-// any source (TypeScript or a packaged shell script) is newer than the build, so `cdk8s synth` is never stale. Only the
-// app is rebuilt here (tsc); the library's jsii build is `npm run build`.
+// The command cdk8s.yaml runs. It runs the compiled app (build/synth/main.js, one bundled file: fast), building it
+// first when any source (TypeScript or a packaged shell script) is newer than the build, so `cdk8s synth` is never
+// stale. Only the app is rebuilt here (tsc, then the bundle); the library's jsii build is `npm run build`.
 const fs = require('fs');
 const path = require('path');
-const { buildApp } = require('./build');
+const { buildApp, synthEntry: entry } = require('./build');
 
 const root = path.join(__dirname, '..');
-const entry = path.join(root, 'build', 'app', 'main.js');
 
 function newestSource(p) {
   const stat = fs.statSync(p);
@@ -21,7 +20,6 @@ const sources = ['main.ts', 'lib', 'imports', 'tsconfig.json', 'tsconfig.build.j
   .filter((p) => fs.existsSync(p));
 const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : -1;
 if (Math.max(...sources.map(newestSource)) > built) {
-  buildApp();
-  fs.utimesSync(entry, new Date(), new Date()); // tsc leaves unchanged outputs alone
+  buildApp(); // the bundle is always written anew, so its time is the build's
 }
 require(entry);
