@@ -10,12 +10,14 @@ const root = path.join(__dirname, '..');
 function newestSource(p) {
   const stat = fs.statSync(p);
   if (!stat.isDirectory()) {
-    return /\.(ts|json|sh)$/.test(p) ? stat.mtimeMs : 0;
+    return /\.(ts|json|sh|js)$/.test(p) ? stat.mtimeMs : 0;
   }
   return Math.max(0, ...fs.readdirSync(p).map((name) => newestSource(path.join(p, name))));
 }
 
-const sources = ['main.ts', 'lib', 'imports', 'tsconfig.json', 'tsconfig.build.json']
+// The bundle also holds the dependencies (a new package-lock.json after `npm ci` or an upgrade) and is shaped by
+// scripts/build.js.
+const sources = ['main.ts', 'lib', 'imports', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js']
   .map((name) => path.join(root, name))
   .filter((p) => fs.existsSync(p));
 const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : -1;

@@ -45,20 +45,25 @@ function buildApp() {
 }
 
 function bundleApp() {
+  // Written into a fresh folder and renamed into place only when complete: a failed build or a concurrent synth never
+  // sees a new main.js without its scripts.
   const outDir = path.dirname(synthEntry);
-  fs.rmSync(outDir, { recursive: true, force: true });
-  // Whitespace and syntax only: identifiers stay, so a stack trace still names the functions.
-  require('esbuild').buildSync({
-    entryPoints: [path.join(root, 'build', 'app', 'main.js')], outfile: synthEntry, bundle: true, platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`, minifyWhitespace: true, minifySyntax: true, logLevel: 'warning',
-  });
+  const tmpDir = `${outDir}.tmp-${process.pid}`;
+  fs.rmSync(tmpDir, { recursive: true, force: true });
   const flat = new Map();
-  copyScripts(outDir, undefined, (source) => {
+  copyScripts(tmpDir, undefined, (source) => {
     const name = path.basename(source);
     if (flat.has(name)) throw new Error(`two scripts named ${name} (${flat.get(name)}, ${source}): the bundle keeps them in one folder`);
     flat.set(name, source);
-    return path.join(outDir, name);
+    return path.join(tmpDir, name);
   });
+  // Whitespace and syntax only: identifiers stay, so a stack trace still names the functions.
+  require('esbuild').buildSync({
+    entryPoints: [path.join(root, 'build', 'app', 'main.js')], outfile: path.join(tmpDir, path.basename(synthEntry)), bundle: true,
+    platform: 'node', target: `node${process.versions.node.split('.')[0]}`, minifyWhitespace: true, minifySyntax: true, logLevel: 'warning',
+  });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.renameSync(tmpDir, outDir);
 }
 
 function build() {

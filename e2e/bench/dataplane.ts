@@ -187,7 +187,7 @@ async function main(): Promise<number> {
     await bare.start();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const w of WORKLOADS) {
-        // Interleaved: the deployment, then each bare baseline, in every round.
+        // Interleaved: the deployment, each bare baseline, then the deployment straight to the pods, in every round.
         for (const side of [sides.cluster, ...w.single ? [sides.single] : [], sides.bareCluster, sides.direct]) {
           const stats = parse(await side.sh(w.script), w.label);
           for (const m of w.metrics) record(`${w.name}|${m}`, side.name as SideName, stats[m]);

@@ -7,7 +7,6 @@
 //   CDK8S_OUTDIR=DIR NATS_NAMESPACE=nats-faults [FAULTS_ADDED_USER=added] node -r ts-node/register/transpile-only e2e/faults/secure-app.ts
 import { App, Chart } from 'cdk8s';
 import { DeliverPolicy, JetStream, NatsChart, SecurityProfile, StorageType } from '../../lib';
-import { ACCOUNT_LIMIT } from '../checks/faults/account-full';
 import { SECURE } from '../checks/faults/secure';
 
 const namespace = process.env.NATS_NAMESPACE ?? 'nats-faults';
@@ -22,7 +21,7 @@ const chart = new NatsChart(app, 'nats', {
   tlsCaSecretName: SECURE.caSecret,
   accounts: [
     { name: 'APP', maxFileStore: '5Gi', maxStreams: 20 },
-    { name: SECURE.limitedAccount, maxFileStore: ACCOUNT_LIMIT.setting, maxStreams: 2 },
+    { name: SECURE.limitedAccount, maxFileStore: SECURE.limitedAccountMaxFileStore.setting, maxStreams: 2 },
     { name: 'SYS', jetStream: false },
   ],
   systemAccount: 'SYS',

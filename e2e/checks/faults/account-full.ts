@@ -1,19 +1,19 @@
 /**
  * s12: an account reaches its JetStream limit under load (s10's other half). On the production-like deployment, the
- * user `filler` of the account LIMITED (max_file_store ACCOUNT_LIMIT, e2e/faults/secure-app.ts) publishes 1 MB
+ * user `filler` of the account LIMITED (max_file_store 64 MiB, e2e/faults/secure-app.ts) publishes 1 MB
  * messages to an R3 file stream of its own until the account limit refuses one, while the load generator keeps
  * publishing to its stream in the account APP. The servers must keep running, the publisher must get a clear error,
  * every acked message must stay readable, APP must not notice, and after a purge publishing must resume.
  */
 import { kubectl } from '../support/kube';
-import { Bench, ScenarioRun } from './scenario';
-import { SECURE, secureOf } from './secure';
+import { Bench, ScenarioRun, ScenarioSpec } from './scenario';
+import { SECURE, secureOf, secureScenario } from './secure';
 
 const FILL = 'ACCOUNT_FILL';
 /** Under the default max_payload (1 MiB), with room for headers. */
 const MESSAGE_BYTES = 1_000_000;
 /** The limit e2e/faults/secure-app.ts gives the account LIMITED. */
-export const ACCOUNT_LIMIT = { setting: '64Mi', bytes: 64 * 2 ** 20 } as const;
+const ACCOUNT_LIMIT = SECURE.limitedAccountMaxFileStore;
 
 type Filler = (script: string, timeoutSeconds?: number) => Promise<{ code: number; out: string }>;
 
@@ -21,13 +21,14 @@ interface StreamInfo {
   readonly state: { readonly messages: number; readonly bytes: number; readonly first_seq: number; readonly last_seq: number };
 }
 
-export async function accountFull(run: ScenarioRun, b: Bench): Promise<void> {
+export const accountFullScenario = (stream: string): ScenarioSpec => secureScenario('s12-account-full', accountFull, stream);
+
+async function accountFull(run: ScenarioRun, b: Bench): Promise<void> {
   const password = secureOf(run, b).passwords[SECURE.fillerUser];
   const asFiller = (script: string, timeoutSeconds = 60) => natsAs(b, SECURE.fillerUser, password, script, timeoutSeconds);
   const pods = await b.servers.pods();
   const before = new Map<string, string>();
   for (const p of pods) before.set(p.name, JSON.stringify(await b.servers.pod(p.name)));
-  const t0 = Date.now();
   const add = await asFiller(`nats stream add ${FILL} --subjects 'accountfill.>' --storage file --replicas 3 --defaults >/dev/null`);
   if (add.code !== 0) run.abort('fill-stream', `stream ${FILL} not created as ${SECURE.fillerUser}: ${add.out}`);
 
@@ -47,7 +48,7 @@ export async function accountFull(run: ScenarioRun, b: Bench): Promise<void> {
   const full = await info(asFiller);
   const usage = await accountUsage(asFiller);
   run.note(`account_limit=${ACCOUNT_LIMIT.setting} acked=${acked} stream=${(full.state.bytes / 2 ** 20).toFixed(0)}MiB account_usage=${usage}`);
-  run.check(/insufficient resources|resource limits|maximum|limit/i.test(refusal), 'unclear-error',
+  run.check(/resource limits exceeded for account/i.test(refusal), 'unclear-error',
     `the publisher got a clear error at the account's limit: "${refusal}" (after ${acked} acked messages, ${(full.state.bytes / 2 ** 20).toFixed(0)} MiB in ${FILL}, account usage ${usage})`);
 
   // Every acked message is there and readable, through the stream's leader.
@@ -66,8 +67,9 @@ export async function accountFull(run: ScenarioRun, b: Bench): Promise<void> {
   const purged = await asFiller(`nats stream purge ${FILL} -f >/dev/null && nats pub accountfill.data --jetstream 'after the purge' >/dev/null`);
   run.check(purged.code === 0, 'not-resumed',
     `after nats stream purge, publishing to ${FILL} works again (${((Date.now() - tFull) / 1000).toFixed(1)} s)${purged.code ? `: ${purged.out}` : ''}`);
-  await asFiller(`nats stream rm ${FILL} -f`);
-  const healthyS = await b.servers.waitHealthy(t0);
+  const removed = await asFiller(`nats stream rm ${FILL} -f`);
+  if (removed.code !== 0) run.fail('not-removed', `${FILL} not removed after the scenario: ${removed.out}`);
+  const healthyS = await b.servers.waitHealthy(tFull);
   if (healthyS === undefined) run.abort('healthy', 'not all servers healthy after the purge');
   run.healthyS = healthyS;
 }

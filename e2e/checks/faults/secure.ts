@@ -9,6 +9,8 @@
  *   s8-credentials-reload: a user is added (a new key of the password Secret, the user in the app, `kubectl apply`)
  *     and another user's password is rotated in the Secret; on every server the new user logs in, the old password is
  *     refused and the new one works (the real nats CLI in nats-box); no pod restarted or replaced, no roll.
+ * s12 (account-full.ts) runs on the same deployment; this module holds what the three share (SECURE, the PKI, the
+ * passwords, secureScenario).
  * The suite runs as root on the node: its connections to pod IPs are not subject to the NetworkPolicy (e2e/up.sh).
  */
 import { randomBytes } from 'crypto';
@@ -20,9 +22,7 @@ import { Manifests } from '../support/manifests';
 import { seconds, ServerPod } from './cluster';
 import type { LoadGenAuth } from './loadgen';
 import type { Bench, Fault, ScenarioRun, ScenarioSpec } from './scenario';
-import { SECURE_IDS } from './settings';
 import { Target } from './target';
-import { accountFull } from './account-full';
 
 /** The names e2e/faults/secure-app.ts references and the suite creates. */
 export const SECURE = {
@@ -36,6 +36,7 @@ export const SECURE = {
   /** s12's user, in the account LIMITED with a small JetStream file limit. */
   fillerUser: 'filler',
   limitedAccount: 'LIMITED',
+  limitedAccountMaxFileStore: { setting: '64Mi', bytes: 64 * 2 ** 20 },
   addedUser: 'added',
 } as const;
 
@@ -120,14 +121,13 @@ export const LOADGEN_AUTH: LoadGenAuth = {
   caSecret: SECURE.caSecret, caKey: 'ca.crt', user: SECURE.loadgenUser, passwordSecret: SECURE.usersSecret, passwordKey: SECURE.loadgenUser,
 };
 
-export function secureScenario(id: typeof SECURE_IDS[number], stream: string): ScenarioSpec {
-  const spec = (name: string, fault: Fault): ScenarioSpec => ({ name, stream, replicas: 3, reelect: false, fault });
-  switch (id) {
-    case 's7': return spec('s7-cert-rotation', certRotation);
-    case 's8': return spec('s8-credentials-reload', credentialsReload);
-    case 's12': return spec('s12-account-full', accountFull);
-  }
+/** s7, s8 and s12 (account-full.ts) on the secure deployment, writing to `stream`. */
+export function secureScenario(name: string, fault: Fault, stream: string): ScenarioSpec {
+  return { name, stream, replicas: 3, reelect: false, fault };
 }
+
+export const certRotationScenario = (stream: string) => secureScenario('s7-cert-rotation', certRotation, stream);
+export const credentialsReloadScenario = (stream: string) => secureScenario('s8-credentials-reload', credentialsReload, stream);
 
 // --- s7 ---------------------------------------------------------------------------------------------------------
 
@@ -440,7 +440,7 @@ async function stsGeneration(b: Bench): Promise<number> {
 // --- both -------------------------------------------------------------------------------------------------------
 
 export function secureOf(run: ScenarioRun, b: Bench): SecureContext {
-  if (!b.secure) run.abort('not-secure', 'the deployment has no TLS and users (s7/s8 need the secure variant)');
+  if (!b.secure) run.abort('not-secure', 'the deployment has no TLS and users (s7, s8 and s12 need the secure variant)');
   return b.secure;
 }
 

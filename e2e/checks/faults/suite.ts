@@ -20,7 +20,8 @@ import { SuiteLog } from './log';
 import { markdownTable, recordRun, writeTsv } from './results';
 import { Bench, message, Row, runScenario, Targets } from './scenario';
 import { homelabUpgrade, hostScript, MAX_PAYLOAD, R3_STORAGE, r3Scenario, STREAM } from './scenarios';
-import { LOADGEN_AUTH, prepareSecure, secureScenario, SecureContext } from './secure';
+import { accountFullScenario } from './account-full';
+import { certRotationScenario, credentialsReloadScenario, LOADGEN_AUTH, prepareSecure, SecureContext } from './secure';
 import { R3_IDS, readSettings, SECURE_IDS, Settings } from './settings';
 import { readTarget, Target } from './target';
 
@@ -73,7 +74,8 @@ async function scenarios(suite: Suite): Promise<void> {
     const secure = await prepareSecure(settings.namespace, path.join(settings.out, 'pki'));
     const bench = await deploy(suite, targets, targets.secure, secure);
     await bench.loadgen.ensure(STREAM, 3);
-    for (const id of onSecure) record(suite, (await runScenario(bench, secureScenario(id, STREAM))).row);
+    const secureScenarios = { s7: certRotationScenario, s8: credentialsReloadScenario, s12: accountFullScenario };
+    for (const id of onSecure) record(suite, (await runScenario(bench, secureScenarios[id](STREAM))).row);
   }
   if (settings.scenarios.includes('s6')) {
     await cleanupNamespace(suite);
@@ -103,7 +105,7 @@ function record(suite: Suite, row: Row): void {
   writeTsv(path.join(suite.settings.out, 'results.tsv'), suite.rows);
 }
 
-/** R3, R3 on the previous server version (s9), R3 with a larger max_payload (s4), R1 (s6), and for s7/s8 the secure R3 without and with one more user. */
+/** R3, R3 on the previous server version (s9), R3 with a larger max_payload (s4), R1 (s6), and for s7, s8 and s12 the secure R3 without and with one more user. */
 async function synthAll(suite: Suite): Promise<Targets> {
   const { settings } = suite;
   suite.log.log(`synth into ${suite.settings.out}/dist-*`);
