@@ -10,6 +10,7 @@ import { kubectlJson, kubectlOk, sleep } from '../support/kube';
 import { seconds } from './cluster';
 import { Bench, ScenarioRun } from './scenario';
 import { hostScript } from './scenarios';
+import { podName } from './target';
 
 interface Sample {
   readonly t: number;
@@ -21,6 +22,11 @@ interface Sample {
   readonly healthy: Set<string>;
   /** Pods terminating now. */
   readonly terminating: string[];
+  /**
+   * Pods down now: not Ready, terminating, or absent (deleted, not yet re-created). A replaced pod is down for
+   * seconds (its new readiness probe), while its terminating phase can fall between two samples.
+   */
+  readonly down: string[];
   /** The meta leader every answering pod agrees on, or undefined. */
   readonly leader?: string;
 }
@@ -45,7 +51,7 @@ export async function serverUpgrade(run: ScenarioRun, b: Bench): Promise<void> {
     const s = await sample(b, ns);
     samples.push(s);
     const target = [...s.versions.values()];
-    done = s.unavailable.length === 0 && target.length === next.replicas && s.healthy.size === next.replicas
+    done = s.down.length === 0 && target.length === next.replicas && s.healthy.size === next.replicas
       && samples.some((x) => x.terminating.length > 0) && new Set(target).size === 1 && !target.includes([...from.values()][0]);
     if (!done) await sleep(1000);
   }
@@ -56,17 +62,17 @@ export async function serverUpgrade(run: ScenarioRun, b: Bench): Promise<void> {
     `all ${to.size} servers upgraded ${[...new Set(from.values())].join(',')} -> ${newVersion.join(',')} in ${seconds(t0)} s`);
   run.note(`to=${newVersion.join(',')} rollout=${seconds(t0)}s`);
 
-  const most = Math.max(...samples.map((s) => s.unavailable.length));
+  const most = Math.max(...samples.map((s) => s.down.length));
   run.check(most <= 1, 'not-one-at-a-time', `one server at a time: at most ${most} unavailable in ${samples.length} one-second samples`);
 
   // Each pod that went down came back healthy (full /healthz: JetStream current) before the next one went down.
   const order: string[] = [];
-  for (const s of samples) for (const p of s.terminating) if (!order.includes(p)) order.push(p);
+  for (const s of samples) for (const p of s.down) if (!order.includes(p)) order.push(p);
   const early: string[] = [];
   for (let i = 0; i + 1 < order.length; i++) {
-    const nextDown = samples.findIndex((s) => s.terminating.includes(order[i + 1]));
-    const back = samples.findIndex((s, k) => k > samples.findIndex((x) => x.terminating.includes(order[i]))
-      && s.healthy.has(order[i]) && !s.terminating.includes(order[i]));
+    const nextDown = samples.findIndex((s) => s.down.includes(order[i + 1]));
+    const back = samples.findIndex((s, k) => k > samples.findIndex((x) => x.down.includes(order[i]))
+      && s.healthy.has(order[i]) && !s.down.includes(order[i]));
     if (back < 0 || back > nextDown) early.push(`${order[i + 1]} went before ${order[i]} was healthy`);
   }
   run.check(order.length === next.replicas && early.length === 0, 'no-catch-up',
@@ -113,5 +119,7 @@ async function sample(b: Bench, ns: string): Promise<Sample> {
     if (jsz?.meta_cluster?.leader) leaders.push(jsz.meta_cluster.leader);
   }
   const agreed = leaders.length > 0 && new Set(leaders).size === 1 ? leaders[0] : undefined;
-  return { t, unavailable, versions: versionsNow, healthy, terminating, leader: agreed };
+  const present = new Set(list.items.map((p) => p.metadata.name));
+  const absent = Array.from({ length: b.target.replicas }, (_, i) => podName(b.target, i)).filter((n) => !present.has(n));
+  return { t, unavailable, versions: versionsNow, healthy, terminating, down: [...unavailable, ...absent], leader: agreed };
 }
